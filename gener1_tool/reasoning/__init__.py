@@ -1,0 +1,1 @@
+"""Reasoning: the answer format (one owner), prompts, teachers and the reasoning-corpus filter."""

@@ -1,0 +1,143 @@
+"""THE answer format. Teachers write it, SFT learns it, rewards score it, annotate parses it and
+evaluate measures compliance with it. No other module may parse or render it.
+
+Rendered form::
+
+    Process: <name> (0.85)
+    Reasoning:
+    <think>The genes are enriched in the GO terms related to ...</think>
+    <think>The gene X has function for ...</think>
+
+* The ``Process:`` line comes first; its name runs to the end of the line. Commas, periods, colons
+  and parentheses inside a name survive (the released Gene-R1 regex cut names at ``, . :``).
+* The confidence is a trailing parenthesised number in [0, 1] (``(0.85)`` or ``(confidence: 0.85)``),
+  or a separate ``Confidence: 0.85`` line. It is optional when parsing.
+* Each reasoning step sits in its own ``<think>...</think>`` pair.
+* "System of unrelated proteins" with confidence 0 is the allowed answer when nothing fits
+  (Hu et al., Nature Methods 2025).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+UNRELATED = "System of unrelated proteins"
+
+_PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**\s*process\s*\**\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+_TRAILING_CONF = re.compile(
+    r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>[01](?:\.\d+)?|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
+)
+_CONF_LINE = re.compile(r"^\s*\**\s*confidence(?:\s*score)?\s*\**\s*[:=]\s*(?P<conf>[01](?:\.\d+)?|\.\d+)", re.IGNORECASE | re.MULTILINE)
+_THINK = re.compile(r"<think>(?P<step>.*?)</think>", re.IGNORECASE | re.DOTALL)
+_REASONING_HEADER = re.compile(r"^\s*\**\s*reasoning\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
+_SPECIAL_TOKENS = re.compile(r"<\|[^|>]*\|>|</?s>")
+
+
+@dataclass
+class Answer:
+    """A parsed (or to-be-rendered) answer."""
+
+    name: str | None
+    confidence: float | None = None
+    steps: list[str] = field(default_factory=list)
+    has_process_line: bool = False
+    has_reasoning_header: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def has_think(self) -> bool:
+        return bool(self.steps)
+
+    def well_formed(self, require_reasoning: bool = True) -> bool:
+        """A parseable, non-empty ``Process:`` name, and ``<think>`` steps when reasoning is required."""
+        if not self.name:
+            return False
+        return self.has_think or not require_reasoning
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["has_think"] = self.has_think
+        return d
+
+
+def render(name: str, steps: list[str] | None = None, confidence: float | None = None) -> str:
+    """Write an answer in the canonical format."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise ValueError("an answer needs a non-empty process name")
+    head = f"Process: {name}"
+    if confidence is not None:
+        head += f" ({min(max(float(confidence), 0.0), 1.0):.2f})"
+    lines = [head]
+    steps = [" ".join(s.split()) for s in (steps or []) if s and s.strip()]
+    if steps:
+        lines.append("Reasoning:")
+        lines.extend(f"<think>{s}</think>" for s in steps)
+    return "\n".join(lines)
+
+
+def parse(text: str | None) -> Answer:
+    """Parse model or teacher output. Never raises; problems are listed in ``Answer.errors``."""
+    if text is None:
+        return Answer(name=None, errors=["no text"])
+    text = _SPECIAL_TOKENS.sub("", str(text))
+    errors: list[str] = []
+    name: str | None = None
+    confidence: float | None = None
+
+    match = _PROCESS_LINE.search(text)
+    if match:
+        rest = match.group("rest").strip()
+        conf_match = _TRAILING_CONF.search(rest)
+        if conf_match:
+            confidence = float(conf_match.group("conf"))
+            rest = rest[: conf_match.start()]
+        name = _clean_name(rest)
+        if not name:
+            errors.append("empty process name")
+            name = None
+    else:
+        errors.append("no 'Process:' line")
+
+    if confidence is None:
+        conf_line = _CONF_LINE.search(text)
+        if conf_line:
+            confidence = float(conf_line.group("conf"))
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        errors.append(f"confidence {confidence} outside 0..1")
+        confidence = None
+
+    steps = [" ".join(s.split()) for s in _THINK.findall(text)]
+    steps = [s for s in steps if s]
+    if not steps:
+        errors.append("no <think> steps")
+    if text.lower().count("<think>") != text.lower().count("</think>"):
+        errors.append("unbalanced <think> tags")
+
+    return Answer(
+        name=name,
+        confidence=confidence,
+        steps=steps,
+        has_process_line=bool(match),
+        has_reasoning_header=bool(_REASONING_HEADER.search(text)),
+        errors=errors,
+    )
+
+
+def _clean_name(raw: str) -> str:
+    name = raw.strip()
+    # Markdown emphasis and quotes around the whole name.
+    name = name.strip("*_`").strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
+        name = name[1:-1].strip()
+    # A name ends at an inline reasoning tag if the model put one on the same line.
+    name = re.split(r"<think>|</think>", name, maxsplit=1, flags=re.IGNORECASE)[0].strip()
+    # One trailing period is sentence punctuation, not part of the name ("... pathway." ).
+    if name.endswith(".") and not name.endswith(".."):
+        name = name[:-1].rstrip()
+    return " ".join(name.split())
+
+
+def is_unrelated(name: str | None) -> bool:
+    return bool(name) and name.strip().lower().rstrip(".") == UNRELATED.lower()
