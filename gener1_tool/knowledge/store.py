@@ -97,6 +97,7 @@ class KBWriter:
         self.db.executescript(SCHEMA)
         self._symbol_to_id: dict[str, str] = {}
         self._alias_to_ids: dict[str, set[str]] = defaultdict(set)
+        self._xrefs: dict[tuple[str, str], str] = {}
         self._unresolved: dict[str, set[str]] = defaultdict(set)
         self.current_source: str | None = None
         self._rows: dict[str, int] = defaultdict(int)
@@ -121,6 +122,7 @@ class KBWriter:
 
     def add_xref(self, gene_id: str, db: str, xref: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO gene_xref VALUES (?,?,?)", (str(gene_id), db, str(xref)))
+        self._xrefs.setdefault((db, str(xref)), str(gene_id))
 
     def gene_id_for(self, symbol_or_id: str, *, db: str | None = None) -> str:
         """Resolve a source's gene reference to a KB gene id.
@@ -130,10 +132,8 @@ class KBWriter:
         source, so ``kb info`` shows how much of each source did not link.
         """
         key = str(symbol_or_id).strip()
-        if db is not None:
-            row = self.db.execute("SELECT gene_id FROM gene_xref WHERE db=? AND xref=? LIMIT 1", (db, key)).fetchone()
-            if row:
-                return row[0]
+        if db is not None and (db, key) in self._xrefs:
+            return self._xrefs[(db, key)]
         up = key.upper()
         if up in self._symbol_to_id:
             return self._symbol_to_id[up]
@@ -141,7 +141,7 @@ class KBWriter:
         if ids and len(ids) == 1:
             return next(iter(ids))
         gene_id = f"symbol:{key}"
-        if gene_id not in self._symbol_to_id.values() and up not in self._symbol_to_id:
+        if up not in self._symbol_to_id:
             self.db.execute("INSERT OR IGNORE INTO gene(gene_id, symbol, gene_type, source) VALUES (?,?,?,?)",
                             (gene_id, key, "unknown", self.current_source))
             self._symbol_to_id[up] = gene_id

@@ -1,0 +1,83 @@
+"""Pathway and signature gene sets from GMT files (Reactome, WikiPathways, KEGG, MSigDB, Enrichr libraries)."""
+
+from __future__ import annotations
+
+import re
+
+from ...errors import Gener1Error
+from .base import KnowledgeSource, iter_lines
+
+# MSigDB collection prefixes that are not part of a pathway's name.
+_MSIGDB_PREFIXES = ("REACTOME_", "KEGG_MEDICUS_", "KEGG_", "BIOCARTA_", "WP_", "PID_", "HALLMARK_", "GOBP_", "GOMF_",
+                    "GOCC_")
+_REACTOME_ID = re.compile(r"^R-[A-Z]{3}-\d+$")
+
+
+def readable_set_name(raw: str, description: str = "") -> tuple[str, str | None]:
+    """(readable name, stable id or None) from a GMT name/description pair in any of the common styles."""
+    if "%" in raw:  # WikiPathways / Bader lab: "Name%WikiPathways_20240101%WP123%Homo sapiens"
+        parts = raw.split("%")
+        return parts[0].strip(), (parts[2] if len(parts) > 2 else None)
+    if _REACTOME_ID.match(description.strip()):  # Reactome's own GMT: name <tab> R-HSA-id
+        return raw.strip(), description.strip()
+    if raw.isupper() and "_" in raw and " " not in raw:  # MSigDB: REACTOME_CELL_CYCLE
+        name = raw
+        for prefix in _MSIGDB_PREFIXES:
+            if name.startswith(prefix):
+                name = name[len(prefix):]
+                break
+        words = name.replace("_", " ").lower()
+        return words[:1].upper() + words[1:], None
+    return raw.strip(), None
+
+
+class GmtGeneSets(KnowledgeSource):
+    name = "gmt"
+    description = "Gene sets from a GMT file as one pathway library (use gmt:LIBRARY=PATH to name the library)"
+    relations = ("pathway",)
+    licence = "as the GMT's provider states (Reactome CC BY 4.0, WikiPathways CC0, KEGG academic, MSigDB CC BY 4.0)"
+    formats = "GMT: name <tab> description <tab> gene ... (plain or .gz)"
+
+    @property
+    def label(self) -> str:
+        return self.library
+
+    @property
+    def library(self) -> str:
+        lib = self.options.get("library") or (self.path.name.split(".")[0] if self.path else "GMT")
+        return re.sub(r"[^A-Za-z0-9]+", "_", lib).strip("_").upper()
+
+    def load(self, writer) -> dict:
+        path = self.require_path()
+        relation = self.options.get("relation", "pathway")
+        id_type = self.options.get("id_type", "symbol")  # symbol | entrez
+        terms, annotations, n_sets = [], [], 0
+        seen_ids: set[str] = set()
+        for line_no, line in iter_lines(path):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) < 3:
+                self.bad_line(line_no, f"expected 'name<TAB>description<TAB>gene...', found {len(cols)} column(s)")
+                continue
+            name, stable_id = readable_set_name(cols[0], cols[1])
+            if not name:
+                self.bad_line(line_no, "gene set without a name")
+                continue
+            term_id = f"{self.library}:{stable_id or cols[0].strip()}"
+            if term_id in seen_ids:
+                self.bad_line(line_no, f"duplicate gene set {cols[0]!r}")
+                continue
+            seen_ids.add(term_id)
+            genes = [g.strip() for g in cols[2:] if g.strip()]
+            genes = [g.split(",")[0] for g in genes]  # Enrichr "GENE,1.0" weighted style
+            terms.append((term_id, name, self.library, relation, cols[1].strip() or None))
+            for gene in genes:
+                gene_id = writer.gene_id_for(gene, db="entrez" if id_type == "entrez" else None)
+                annotations.append((gene_id, term_id, "", ""))
+            n_sets += 1
+        if not n_sets:
+            raise Gener1Error("no gene sets found; is this a GMT file?", path=path)
+        writer.add_terms(terms)
+        writer.add_annotations(annotations)
+        return self.detail(library=self.library, gene_sets=n_sets, memberships=len(annotations))
