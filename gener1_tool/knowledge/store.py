@@ -124,12 +124,13 @@ class KBWriter:
         self.db.execute("INSERT OR IGNORE INTO gene_xref VALUES (?,?,?)", (str(gene_id), db, str(xref)))
         self._xrefs.setdefault((db, str(xref)), str(gene_id))
 
-    def gene_id_for(self, symbol_or_id: str, *, db: str | None = None) -> str:
+    def gene_id_for(self, symbol_or_id: str, *, db: str | None = None, create: bool = True) -> str | None:
         """Resolve a source's gene reference to a KB gene id.
 
         Current symbols win over aliases; an alias shared by several genes is not guessed. Symbols
         no gene source knows become their own gene (``gene_type='unknown'``) and are counted per
-        source, so ``kb info`` shows how much of each source did not link.
+        source, so ``kb info`` shows how much of each source did not link. With ``create=False`` (an
+        identifier that is not a symbol, e.g. a retired Entrez id) the unresolved reference gives None.
         """
         key = str(symbol_or_id).strip()
         if db is not None and (db, key) in self._xrefs:
@@ -140,12 +141,14 @@ class KBWriter:
         ids = self._alias_to_ids.get(up)
         if ids and len(ids) == 1:
             return next(iter(ids))
+        self._unresolved[self.current_source or ""].add(key)
+        if not create:
+            return None
         gene_id = f"symbol:{key}"
         if up not in self._symbol_to_id:
             self.db.execute("INSERT OR IGNORE INTO gene(gene_id, symbol, gene_type, source) VALUES (?,?,?,?)",
                             (gene_id, key, "unknown", self.current_source))
             self._symbol_to_id[up] = gene_id
-        self._unresolved[self.current_source or ""].add(key)
         return gene_id
 
     # -- terms and annotations -------------------------------------------------------------

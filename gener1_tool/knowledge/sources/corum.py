@@ -59,7 +59,9 @@ class CorumComplexes(KnowledgeSource):
             else:
                 refs = [(r, None) for r in cols[i_sym].split(";") if r.strip() and r.strip() != "None"]
             for ref, db in refs:
-                annotations.append((writer.gene_id_for(ref.strip(), db=db), term_id, "", ""))
+                gene_id = writer.gene_id_for(ref.strip(), db=db, create=db is None)
+                if gene_id is not None:
+                    annotations.append((gene_id, term_id, "", ""))
         writer.add_terms(terms)
         writer.add_annotations(annotations)
         return self.detail(complexes=len(terms), subunits=len(annotations), organism=organism)

@@ -51,9 +51,7 @@ class CtdChemicalGene(KnowledgeSource):
                 continue
             term_id = f"MESH:{row['ChemicalID']}"
             terms[term_id] = (term_id, row["ChemicalName"], "CTD_CHEMICAL", "chemical", None)
-            gene_id = writer.gene_id_for(row["GeneID"], db="entrez")
-            if gene_id.startswith("symbol:"):
-                gene_id = writer.gene_id_for(row["GeneSymbol"])
+            gene_id = writer.gene_id_for(row["GeneID"], db="entrez", create=False) or writer.gene_id_for(row["GeneSymbol"])
             annotations.append((gene_id, term_id, "curated", row["InteractionActions"]))
         writer.add_terms(terms.values())
         writer.add_annotations(annotations)
@@ -77,9 +75,7 @@ class CtdGeneDisease(KnowledgeSource):
                 inferred += 1  # inferred links (via chemicals) are millions of rows of weak evidence
                 continue
             terms[row["DiseaseID"]] = (row["DiseaseID"], row["DiseaseName"], "CTD_DISEASE", "disease", None)
-            gene_id = writer.gene_id_for(row["GeneID"], db="entrez")
-            if gene_id.startswith("symbol:"):
-                gene_id = writer.gene_id_for(row["GeneSymbol"])
+            gene_id = writer.gene_id_for(row["GeneID"], db="entrez", create=False) or writer.gene_id_for(row["GeneSymbol"])
             annotations.append((gene_id, row["DiseaseID"], row["DirectEvidence"] or "inferred", ""))
         writer.add_terms(terms.values())
         writer.add_annotations(annotations)

@@ -67,9 +67,10 @@ class GafAnnotations(KnowledgeSource):
         for rec in GOA.gafiterator(_ValidatedLines(self)):
             if taxon and taxon not in rec["Taxon_ID"]:
                 continue
-            gene_id = writer.gene_id_for(rec["DB_Object_ID"], db="uniprot") if rec["DB"] == "UniProtKB" else None
-            if gene_id is None or gene_id.startswith("symbol:"):
-                gene_id = writer.gene_id_for(rec["DB_Object_Symbol"])
+            gene_id = None
+            if rec["DB"] == "UniProtKB":
+                gene_id = writer.gene_id_for(rec["DB_Object_ID"], db="uniprot", create=False)
+            gene_id = gene_id or writer.gene_id_for(rec["DB_Object_Symbol"])
             qualifier = "|".join(q for q in rec["Qualifier"] if q)
             annotations.append((gene_id, rec["GO_ID"], rec["Evidence"], qualifier))
             if rec["GO_ID"] not in known:

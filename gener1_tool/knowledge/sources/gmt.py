@@ -73,8 +73,12 @@ class GmtGeneSets(KnowledgeSource):
             genes = [g.split(",")[0] for g in genes]  # Enrichr "GENE,1.0" weighted style
             terms.append((term_id, name, self.library, relation, cols[1].strip() or None))
             for gene in genes:
-                gene_id = writer.gene_id_for(gene, db="entrez" if id_type == "entrez" else None)
-                annotations.append((gene_id, term_id, "", ""))
+                if id_type == "entrez":  # a retired Entrez id is not a symbol: count it, link nothing
+                    gene_id = writer.gene_id_for(gene, db="entrez", create=False)
+                else:
+                    gene_id = writer.gene_id_for(gene)
+                if gene_id is not None:
+                    annotations.append((gene_id, term_id, "", ""))
             n_sets += 1
         if not n_sets:
             raise Gener1Error("no gene sets found; is this a GMT file?", path=path)

@@ -43,9 +43,7 @@ class HpoGenePhenotype(KnowledgeSource):
             except ImportError:
                 raise Gener1Error("the 'hpo' source without a path needs the PyPI package hpo3 (pip install hpo3)") from None
             for gene in Ontology.genes:
-                gene_id = writer.gene_id_for(str(gene.id), db="entrez")
-                if gene_id.startswith("symbol:"):
-                    gene_id = writer.gene_id_for(gene.name)
+                gene_id = writer.gene_id_for(str(gene.id), db="entrez", create=False) or writer.gene_id_for(gene.name)
                 for term_int in gene.hpo:
                     term = Ontology[term_int]
                     terms[term.id] = (term.id, term.name, "HPO", "phenotype", None)
@@ -58,9 +56,7 @@ class HpoGenePhenotype(KnowledgeSource):
                 if len(cols) < 4 or not cols[2].startswith("HP:"):
                     self.bad_line(line_no, "expected ncbi_gene_id, gene_symbol, hpo_id (HP:nnnnnnn), hpo_name")
                     continue
-                gene_id = writer.gene_id_for(cols[0], db="entrez")
-                if gene_id.startswith("symbol:"):
-                    gene_id = writer.gene_id_for(cols[1])
+                gene_id = writer.gene_id_for(cols[0], db="entrez", create=False) or writer.gene_id_for(cols[1])
                 terms[cols[2]] = (cols[2], cols[3], "HPO", "phenotype", None)
                 links.add((gene_id, cols[2]))
         writer.add_terms(terms.values())

@@ -132,8 +132,10 @@ class NcbiGene2Go(KnowledgeSource):
                 self.bad_line(line_no, f"expected a GO id and Process/Function/Component, got {go_id!r}, {category!r}")
                 continue
             terms[go_id] = (go_id, term, *NAMESPACE_LIBRARY[category[0]], None)
-            annotations.append((writer.gene_id_for(gene_id, db="entrez"), go_id, evidence,
-                                "" if qualifier == "-" else qualifier))
+            kb_gene = writer.gene_id_for(gene_id, db="entrez", create=False)
+            if kb_gene is None:  # no gene source knows this id (counted as unresolved in `kb info`)
+                continue
+            annotations.append((kb_gene, go_id, evidence, "" if qualifier == "-" else qualifier))
         # Terms from an ontology source (loaded first) keep their definitions; only add unknown ones.
         known = {r[0] for r in writer.db.execute("SELECT term_id FROM term")}
         writer.add_terms(t for go_id, t in terms.items() if go_id not in known)

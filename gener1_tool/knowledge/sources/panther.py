@@ -50,7 +50,7 @@ class PantherClassification(KnowledgeSource):
     def _gene(writer, identifier: str, second: str) -> str:
         match = _UNIPROT.search(identifier)
         if match:
-            gene_id = writer.gene_id_for(match.group(1), db="uniprot")
-            if not gene_id.startswith("symbol:"):
+            gene_id = writer.gene_id_for(match.group(1), db="uniprot", create=False)
+            if gene_id is not None:
                 return gene_id
         return writer.gene_id_for(second)

@@ -32,9 +32,8 @@ class UniProtFlatFile(KnowledgeSource):
                         continue
                     match = _GENE_NAME.search(record.gene_name or "")
                     symbol = match.group(1).strip() if match else None
-                    gene_id = writer.gene_id_for(record.accessions[0], db="uniprot")
-                    if gene_id.startswith("symbol:") and symbol:
-                        gene_id = writer.gene_id_for(symbol)
+                    gene_id = writer.gene_id_for(record.accessions[0], db="uniprot", create=False)
+                    gene_id = gene_id or writer.gene_id_for(symbol or record.accessions[0])
                     for comment in record.comments:
                         if comment.startswith("FUNCTION:"):
                             text = _PUBMED.sub("", _EVIDENCE.sub("", comment[len("FUNCTION:"):])).strip()
