@@ -58,8 +58,8 @@ def registry(kind: str) -> dict:
             raise Gener1Error(f"a plugin registered {thing!r} for {kind} without a 'name'")
         found[name] = thing
 
-    # pluggy calls hook implementations last-registered first; reverse so third parties override built-ins.
-    for impl in reversed(getattr(get_plugin_manager().hook, KINDS[kind]).get_hookimpls()):
+    # get_hookimpls() lists implementations in registration order: built-ins first, so third parties override.
+    for impl in getattr(get_plugin_manager().hook, KINDS[kind]).get_hookimpls():
         impl.function(register=register)
     return found
 

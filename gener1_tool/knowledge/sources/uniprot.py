@@ -14,6 +14,17 @@ _EVIDENCE = re.compile(r"\s*\{[^}]*\}")
 _PUBMED = re.compile(r"\s*\((?:PubMed|Ref\.)[^)]*\)")
 
 
+def _primary_gene_name(gene_name) -> str | None:
+    """Biopython ≥ 1.80 gives GN as a list of dicts ({'Name': 'PEX1 {ECO:...}'}); older ones a string."""
+    if isinstance(gene_name, list):
+        for entry in gene_name:
+            if entry.get("Name"):
+                return _EVIDENCE.sub("", entry["Name"]).strip()
+        return None
+    match = _GENE_NAME.search(gene_name or "")
+    return match.group(1).strip() if match else None
+
+
 class UniProtFlatFile(KnowledgeSource):
     name = "uniprot"
     description = "UniProtKB/Swiss-Prot entries (uniprot_sprot_human.dat[.gz]): FUNCTION comments and keywords"
@@ -30,8 +41,7 @@ class UniProtFlatFile(KnowledgeSource):
                 for record in SwissProt.parse(handle):
                     if taxon and taxon not in record.taxonomy_id:
                         continue
-                    match = _GENE_NAME.search(record.gene_name or "")
-                    symbol = match.group(1).strip() if match else None
+                    symbol = _primary_gene_name(record.gene_name)
                     gene_id = writer.gene_id_for(record.accessions[0], db="uniprot", create=False)
                     gene_id = gene_id or writer.gene_id_for(symbol or record.accessions[0])
                     for comment in record.comments:

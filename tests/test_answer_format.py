@@ -1,0 +1,63 @@
+"""THE answer format: render and parse round-trip; names with commas, periods, colons survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from gener1_tool.reasoning.answer import UNRELATED, is_unrelated, parse, render
+
+
+def test_round_trip():
+    text = render("protein import into peroxisome matrix", ["The genes are enriched in X.", "The gene PEX1 has function for Y."], 0.87)
+    assert text.splitlines()[0] == "Process: protein import into peroxisome matrix (0.87)"
+    a = parse(text)
+    assert a.name == "protein import into peroxisome matrix" and a.confidence == 0.87
+    assert a.steps == ["The genes are enriched in X.", "The gene PEX1 has function for Y."]
+    assert a.well_formed() and a.has_reasoning_header and not a.errors
+
+
+@pytest.mark.parametrize("line, name, conf", [
+    ("Process: DNA damage response, signal transduction by p53 class mediator", "DNA damage response, signal transduction by p53 class mediator", None),
+    ("Process: oxidoreductase activity, acting on NAD(P)H, quinone or similar compound as acceptor (0.6)",
+     "oxidoreductase activity, acting on NAD(P)H, quinone or similar compound as acceptor", 0.6),
+    ("**Process:** Peroxisome biogenesis.", "Peroxisome biogenesis", None),
+    ("process: ATP synthesis coupled proton transport: mitochondrial (confidence: 0.91)",
+     "ATP synthesis coupled proton transport: mitochondrial", 0.91),
+    ('Process: "Hedgehog signaling" (1)', "Hedgehog signaling", 1.0),
+    ("Process: interleukin-1 (IL-1) production", "interleukin-1 (IL-1) production", None),
+])
+def test_names_survive_punctuation(line, name, conf):
+    a = parse(line + "\nReasoning:\n<think>step</think>")
+    assert a.name == name and a.confidence == conf
+
+
+def test_confidence_line_and_unrelated():
+    a = parse(f"Process: {UNRELATED}\nConfidence: 0.00\n<think>No common function.</think>")
+    assert a.confidence == 0.0 and is_unrelated(a.name) and a.well_formed()
+
+
+@pytest.mark.parametrize("text, errors, well_formed", [
+    ("I think these genes do stuff.", ["no 'Process:' line", "no <think> steps"], False),
+    ("Process: \n<think>x</think>", ["empty process name"], False),
+    ("Process: cell cycle", ["no <think> steps"], False),
+    ("Process: cell cycle\n<think>a</think><think>b", ["unbalanced <think> tags"], True),
+    (None, ["no text"], False),
+])
+def test_malformed(text, errors, well_formed):
+    a = parse(text)
+    assert all(e in a.errors for e in errors)
+    assert a.well_formed() is well_formed
+
+
+def test_reasoning_optional_when_not_required():
+    assert parse("Process: cell cycle").well_formed(require_reasoning=False)
+
+
+def test_special_tokens_stripped():
+    a = parse("<|im_start|>assistant\nProcess: mitochondrial translation (0.8)<|im_end|>\n<think>s</think>")
+    assert a.name == "mitochondrial translation" and a.confidence == 0.8
+
+
+def test_render_rejects_empty_name():
+    with pytest.raises(ValueError):
+        render("  ")
