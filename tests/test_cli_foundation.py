@@ -59,3 +59,16 @@ def test_kb_build_info_and_corpus_from_cli(tmp_path):
     counts = json.loads(report.read_text())
     assert counts["sentences"] == sum(1 for _ in open(corpus)) > 0
     assert f"{counts['sentences']:,} sentences written" in result.output
+
+
+def test_genes_check_reports_every_mapping(tmp_path, tiny_kb_path):
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("set_id\tgenes\nexcel_mangled\t1-Mar SEPT7 tp53 NOTAGENE\nempty_set\t\n")
+    out = tmp_path / "report.tsv"
+    result = CliRunner().invoke(cli, ["genes", "check", str(sets), "--kb", str(tiny_kb_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in out.read_text().splitlines()[1:]]
+    assert ["excel_mangled", "1-Mar", "MARCHF1", "excel_date"] in rows
+    assert ["excel_mangled", "SEPT7", "SEPTIN7", "alias"] in rows
+    assert ["excel_mangled", "NOTAGENE", "", "unknown"] in rows
+    assert ["empty_set", "", "", "set_flag:empty"] in rows

@@ -133,3 +133,18 @@ def normalise(gene_sets: list[GeneSet], kb: KnowledgeBase, resolver: SymbolResol
         if gs.genes and len(unknown) + len(ambiguous) >= len(gs.genes):
             gs.flag(FLAG_NO_KNOWN_GENES)
     return gene_sets
+
+
+def hygiene_report(gene_sets: list[GeneSet]) -> list[dict]:
+    """One row per input symbol that hygiene changed or could not place, plus one row per flagged set."""
+    rows = []
+    for gs in gene_sets:
+        for change in gs.changes:
+            rows.append({"set_id": gs.id, "input": change.original, "symbol": change.symbol, "status": change.reason})
+        for symbol in gs.unknown:
+            rows.append({"set_id": gs.id, "input": symbol, "symbol": "", "status": "unknown"})
+        for symbol, candidates in gs.ambiguous.items():
+            rows.append({"set_id": gs.id, "input": symbol, "symbol": "|".join(candidates), "status": "ambiguous"})
+        for flag in gs.flags:
+            rows.append({"set_id": gs.id, "input": "", "symbol": "", "status": f"set_flag:{flag}"})
+    return rows
