@@ -1,0 +1,252 @@
+"""Task-alignment data: gene set → gold name pairs from the KB, with leakage against the evaluation sets removed.
+
+``corpus_benchmark`` reads term gene sets of the chosen libraries (GO branches, pathway collections) from a
+knowledge base and keeps a term only if
+
+1. its ID is not reserved: the 1,508 GO IDs of the bundled GO evaluation sets (unless turned off) and any
+   IDs from ``exclude_terms``;
+2. its name is not an evaluation gold name (``benchmarks.evaluation_term_names``, normalised), so a model
+   is never trained to say a name it is later scored on;
+3. its size, after the optional evidence filter, lies in ``[min_size, max_size]``;
+4. its genes do not overlap any of the 1,614 evaluation sets with Jaccard ≥ ``jaccard`` (computed for all
+   pairs at once as a sparse product, ``|A ∩ B| = (A · Bᵀ)``, not pair by pair in Python).
+
+Evidence filter: for GO libraries, ``evidence`` (keep only these codes) and ``exclude_evidence`` rebuild
+memberships from the KB's direct annotations with allowed codes, propagated to ancestors along the KB's own
+propagation relations (``meta.propagation``, usually is_a + part_of). Pathway libraries carry no evidence
+codes and are used as they are.
+
+Split: term-level train/validation/test by a seeded hash of the *normalised name*, so terms sharing a name
+(e.g. a GO term and a pathway both called "peroxisome") always land in the same split, and adding or
+removing terms never moves the others between splits.
+
+Output: JSONL, one object per kept term: ``id, genes, gold_name, library, split, size``; and a JSON report
+with counts per removal reason (first reason that applies), kept counts per split and library, and
+examples of Jaccard removals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import Gener1Error
+
+SPLITS = ("train", "validation", "test")
+GO_LIBRARIES = ("GO_BP", "GO_MF", "GO_CC")
+REASONS = ("reserved_evaluation_id", "excluded_by_file", "evaluation_name", "size_out_of_range", "jaccard_overlap")
+
+
+def parse_split(text: str | Iterable[float]) -> tuple[float, float, float]:
+    """``"0.8,0.1,0.1"`` → fractions that sum to 1 (they are normalised)."""
+    parts = [float(p) for p in (text.split(",") if isinstance(text, str) else text)]
+    if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
+        raise Gener1Error(f"--split needs three non-negative fractions train,validation,test (got {text!r})")
+    total = sum(parts)
+    return tuple(p / total for p in parts)  # type: ignore[return-value]
+
+
+def assign_split(name: str, seed: int, fractions: tuple[float, float, float]) -> str:
+    digest = hashlib.sha256(f"{seed}\x00{name}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2 ** 64
+    if u < fractions[0]:
+        return "train"
+    if u < fractions[0] + fractions[1]:
+        return "validation"
+    return "test"
+
+
+def evidence_gene_sets(kb, library: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> dict[str, set[str]]:
+    """term → symbols from direct annotations with allowed evidence codes, propagated like the KB build."""
+    keep = {c.strip().upper() for c in keep if c.strip()}
+    drop = {c.strip().upper() for c in drop if c.strip()}
+    relations = tuple(kb.meta().get("propagation") or ("is_a", "part_of"))
+    db = kb.db
+    direct: dict[str, set[str]] = defaultdict(set)
+    for term_id, symbol, evidence, qualifier in db.execute(
+            "SELECT a.term_id, g.symbol, a.evidence, a.qualifier FROM annotation a JOIN term t USING(term_id) "
+            "JOIN gene g USING(gene_id) WHERE t.library=?", (library,)):
+        code = (evidence or "").upper()
+        if (keep and code not in keep) or code in drop or (qualifier or "").upper().startswith("NOT"):
+            continue
+        direct[term_id].add(symbol)
+    parents: dict[str, list[str]] = defaultdict(list)
+    if relations:
+        marks = ",".join("?" * len(relations))
+        for child, parent in db.execute(f"SELECT term_id, parent_id FROM term_parent WHERE relation IN ({marks})", relations):
+            parents[child].append(parent)
+    memo: dict[str, frozenset[str]] = {}
+
+    def ancestors(term: str) -> frozenset[str]:
+        if term not in memo:
+            seen: set[str] = set()
+            stack = [term]
+            while stack:
+                for p in parents.get(stack.pop(), ()):
+                    if p not in seen:
+                        seen.add(p)
+                        if p in memo:
+                            seen |= memo[p]
+                        else:
+                            stack.append(p)
+            memo[term] = frozenset(seen)
+        return memo[term]
+
+    sets: dict[str, set[str]] = defaultdict(set)
+    for term, genes in direct.items():
+        sets[term] |= genes
+        for anc in ancestors(term):
+            sets[anc] |= genes
+    library_terms = {t.term_id for t in kb.terms(library)}
+    return {t: g for t, g in sets.items() if t in library_terms}
+
+
+def max_jaccard(candidates: list[set[str]], references: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """For every candidate set, the highest Jaccard index against any reference set, and that reference's index.
+
+    One sparse matrix product gives all intersections; only pairs sharing a gene are ever materialised.
+    """
+    from scipy import sparse
+
+    n, m = len(candidates), len(references)
+    if n == 0 or m == 0:
+        return np.zeros(n), np.full(n, -1)
+    index: dict[str, int] = {}
+    for s in (*candidates, *references):
+        for g in s:
+            index.setdefault(g, len(index))
+
+    def matrix(sets):
+        rows = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+        cols = np.fromiter((index[g] for s in sets for g in s), dtype=np.int64, count=int(sum(len(s) for s in sets)))
+        return sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(sets), len(index)))
+
+    c, r = matrix(candidates), matrix(references)
+    inter = (c @ r.T).tocoo()
+    c_size = np.array([len(s) for s in candidates], dtype=np.float64)
+    r_size = np.array([len(s) for s in references], dtype=np.float64)
+    jac = inter.data / (c_size[inter.row] + r_size[inter.col] - inter.data)
+    best = np.zeros(n)
+    best_ref = np.full(n, -1)
+    if jac.size:
+        order = np.lexsort((jac, inter.row))  # by candidate, then Jaccard ascending: each run ends at its maximum
+        rows = inter.row[order]
+        last = np.r_[np.nonzero(np.diff(rows))[0], rows.size - 1]
+        best[rows[last]] = jac[order][last]
+        best_ref[rows[last]] = inter.col[order][last]
+    return best, best_ref
+
+
+def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_BP",), min_size: int = 3,
+                     max_size: int = 500, evidence: Iterable[str] = (), exclude_evidence: Iterable[str] = (),
+                     split: str | Iterable[float] = (0.8, 0.1, 0.1), seed: int = 0,
+                     exclude_terms: Iterable[str] = (), exclude_evaluation: bool = True, jaccard: float = 0.9,
+                     report: str | Path | None = None) -> dict:
+    """Write task-alignment JSONL to ``output`` and a removal report (``report`` or ``<output>.report.json``).
+
+    ``kb`` is a ``KnowledgeBase`` or a path to one. Returns the report dict.
+    """
+    from . import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load, normalise_term_name
+    from ..knowledge.store import KnowledgeBase
+
+    if not isinstance(kb, KnowledgeBase):
+        kb = KnowledgeBase(kb)
+    libraries = list(dict.fromkeys(libraries))
+    if not libraries:
+        raise Gener1Error("choose at least one library (--library GO_BP ...)")
+    available = kb.libraries()
+    unknown = [lib for lib in libraries if lib not in available]
+    if unknown:
+        raise Gener1Error(f"library {', '.join(unknown)} not in the knowledge base; it has: "
+                          f"{', '.join(sorted(available)) or 'none'}", path=kb.path)
+    if min_size < 1 or (max_size is not None and max_size < min_size):
+        raise Gener1Error(f"bad size range {min_size}..{max_size}")
+    if not 0 < jaccard <= 1:
+        raise Gener1Error(f"--jaccard must be in (0, 1], got {jaccard}")
+    fractions = parse_split(split)
+    evidence, exclude_evidence = list(evidence), list(exclude_evidence)
+
+    reserved = set(evaluation_term_ids()) if exclude_evaluation else set()
+    from_file = set(exclude_terms) - reserved
+    eval_names = set(evaluation_term_names()) if exclude_evaluation else set()
+    eval_sets = [set(gs.genes) for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
+    eval_ids = [gs.id for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
+
+    removed: Counter = Counter()
+    removed_by_library: dict[str, Counter] = defaultdict(Counter)
+    candidates: list[tuple[str, str, str, set[str]]] = []  # (term_id, name, library, genes)
+    evidence_applied = {}
+    for library in libraries:
+        if (evidence or exclude_evidence) and library in GO_LIBRARIES:
+            sets = evidence_gene_sets(kb, library, keep=evidence, drop=exclude_evidence)
+            evidence_applied[library] = True
+        else:
+            sets = kb.gene_sets(library)
+            evidence_applied[library] = False
+        for term_id in sorted(sets):
+            genes = sets[term_id]
+            term = kb.term(term_id)
+            name = term.name if term else term_id
+            reason = None
+            if term_id in reserved:
+                reason = "reserved_evaluation_id"
+            elif term_id in from_file:
+                reason = "excluded_by_file"
+            elif normalise_term_name(name) in eval_names:
+                reason = "evaluation_name"
+            elif len(genes) < min_size or (max_size is not None and len(genes) > max_size):
+                reason = "size_out_of_range"
+            if reason:
+                removed[reason] += 1
+                removed_by_library[library][reason] += 1
+                continue
+            candidates.append((term_id, name, library, genes))
+
+    best, best_ref = max_jaccard([c[3] for c in candidates], eval_sets)
+    kept, examples = [], []
+    for (term_id, name, library, genes), jac, ref in zip(candidates, best, best_ref):
+        if eval_sets and jac >= jaccard - 1e-12:
+            removed["jaccard_overlap"] += 1
+            removed_by_library[library]["jaccard_overlap"] += 1
+            if len(examples) < 20:
+                examples.append({"id": term_id, "name": name, "evaluation_id": eval_ids[int(ref)], "jaccard": round(float(jac), 4)})
+            continue
+        kept.append((term_id, name, library, genes))
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    per_split: Counter = Counter()
+    per_library_split: dict[str, Counter] = defaultdict(Counter)
+    with open(output, "w", encoding="utf-8") as fh:
+        for term_id, name, library, genes in kept:
+            which = assign_split(normalise_term_name(name), seed, fractions)
+            per_split[which] += 1
+            per_library_split[library][which] += 1
+            fh.write(json.dumps({"id": term_id, "genes": sorted(genes), "gold_name": name, "library": library,
+                                 "split": which, "size": len(genes)}, ensure_ascii=False) + "\n")
+
+    result = {
+        "output": str(output),
+        "kb": str(kb.path),
+        "libraries": libraries,
+        "settings": {"min_size": min_size, "max_size": max_size, "evidence": evidence,
+                     "exclude_evidence": exclude_evidence, "evidence_applied": evidence_applied,
+                     "split": list(fractions), "seed": seed, "jaccard": jaccard,
+                     "exclude_evaluation": exclude_evaluation, "exclude_terms_file_ids": len(set(exclude_terms))},
+        "considered": sum(removed.values()) + len(kept),
+        "kept": len(kept),
+        "kept_by_split": {s: per_split.get(s, 0) for s in SPLITS},
+        "kept_by_library": {lib: {s: per_library_split[lib].get(s, 0) for s in SPLITS} for lib in libraries},
+        "removed": {r: removed.get(r, 0) for r in REASONS},
+        "removed_by_library": {lib: {r: removed_by_library[lib].get(r, 0) for r in REASONS} for lib in libraries},
+        "jaccard_examples": examples,
+    }
+    report_path = Path(report) if report else output.with_name(output.name + ".report.json")
+    report_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    result["report"] = str(report_path)
+    return result

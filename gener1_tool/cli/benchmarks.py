@@ -1,0 +1,116 @@
+"""`gener1 benchmark list | export` and `gener1 corpus benchmark` (task-alignment data from the KB)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import benchmarks as bench
+from .. import paths
+from ..benchmarks.taskdata import corpus_benchmark
+from ..genes.readers import write_gene_sets
+from . import benchmark, corpus
+
+
+@benchmark.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def benchmark_list(as_json):
+    """List the bundled evaluation sets (from the Gene-R1 paper) with sizes and provenance."""
+    rows = []
+    for name, b in bench.BENCHMARKS.items():
+        sets = bench.load(name)
+        sizes = [gs.size for gs in sets]
+        rows.append({"name": name, "sets": len(sets), "genes_min": min(sizes), "genes_median": sorted(sizes)[len(sizes) // 2],
+                     "genes_max": max(sizes), "in_distribution": b.in_distribution, "file": b.filename,
+                     "description": b.description})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo("name\tsets\tgenes(min/median/max)\tkind\tdescription")
+    for r in rows:
+        kind = "in-distribution" if r["in_distribution"] else "out-of-distribution"
+        click.echo(f"{r['name']}\t{r['sets']}\t{r['genes_min']}/{r['genes_median']}/{r['genes_max']}\t{kind}\t{r['description']}")
+    click.echo(f"Provenance: {bench.data_path('PROVENANCE.md')}", err=True)
+
+
+@benchmark.command(name="export")
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (default: standard output).")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "gmt", "csv"]), default="tsv", show_default=True,
+              help="tsv/csv: ID, Genes, Gene_Count, Term_Description; gmt: gold name as the description.")
+def benchmark_export(name, output, fmt):
+    """Write one bundled benchmark (GO_BP, GO_MF, GO_CC, NeST, MSigDB) as TSV, CSV or GMT."""
+    sets = bench.load(name)
+    if output:
+        write_gene_sets(sets, output, fmt)
+        click.echo(f"{len(sets)} sets written to {output}", err=True)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_gene_sets(sets, Path(tmp) / f"out.{fmt}", fmt)
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+@corpus.command(name="benchmark")
+@click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="Knowledge base (default: the default KB).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")
+@click.option("-l", "--library", "libraries", multiple=True, metavar="LIB",
+              help="Gene-set library, repeatable: GO_BP (default), GO_MF, GO_CC, or a pathway library of the KB "
+                   "(see `gener1 kb info`).")
+@click.option("--min-size", default=3, show_default=True, help="Smallest gene set kept.")
+@click.option("--max-size", default=500, show_default=True, help="Largest gene set kept.")
+@click.option("--evidence", default="", metavar="CODES",
+              help="Keep only GO annotations with these evidence codes, e.g. EXP,IDA,IPI,IMP,IGI,IEP,TAS.")
+@click.option("--exclude-evidence", default="", metavar="CODES", help="Drop GO annotations with these codes, e.g. IEA.")
+@click.option("--split", default="0.8,0.1,0.1", show_default=True, help="train,validation,test fractions (by term).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the split.")
+@click.option("--exclude-terms", type=click.Path(exists=True, dir_okay=False),
+              help="File of further term IDs to hold out (one per line; first column of a TSV/CSV).")
+@click.option("--keep-evaluation", is_flag=True,
+              help="Do NOT exclude the evaluation terms, names and overlapping sets (for ablations only).")
+@click.option("--jaccard", default=0.9, show_default=True,
+              help="Remove sets whose genes overlap an evaluation set with at least this Jaccard index.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Removal report JSON (default: OUTPUT.report.json).")
+def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidence, exclude_evidence, split, seed,
+                         exclude_terms, keep_evaluation, jaccard, report):
+    """Build task-alignment data (gene set → gold name) for GRPO from the knowledge base.
+
+    Evaluation terms (the 1,508 GO IDs of the bundled benchmarks), evaluation names and sets overlapping any
+    evaluation set with Jaccard >= 0.9 are removed; the report says how many and why. The split is by
+    term name, seeded, so a name never appears in two splits.
+    """
+    result = corpus_benchmark(
+        kb_path or paths.default_kb_path(), output, libraries=libraries or ("GO_BP",), min_size=min_size,
+        max_size=max_size, evidence=_codes(evidence), exclude_evidence=_codes(exclude_evidence), split=split,
+        seed=seed, exclude_terms=_read_ids(exclude_terms), exclude_evaluation=not keep_evaluation, jaccard=jaccard,
+        report=report)
+    click.echo(f"kept {result['kept']} of {result['considered']} sets: "
+               + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
+    click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))
+    click.echo(f"report: {result['report']}", err=True)
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
+
+
+def _read_ids(path: str | None) -> list[str]:
+    """Term IDs, one per line (first column of a TSV/CSV also works); '#' comments and blank lines skipped."""
+    if not path:
+        return []
+    from ..errors import Gener1Error
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Gener1Error("not UTF-8 text", path=path) from None
+    ids = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            ids.append(line.replace(",", "\t").split("\t")[0].strip().strip('"'))
+    return ids

@@ -1,0 +1,157 @@
+"""Task-alignment data: reserved IDs, evaluation names, Jaccard leakage, evidence filter, split, report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gener1_tool import benchmarks
+from gener1_tool.benchmarks.taskdata import assign_split, corpus_benchmark, max_jaccard
+from gener1_tool.cli import cli
+from gener1_tool.errors import Gener1Error
+from gener1_tool.knowledge.store import KBWriter, KnowledgeBase
+
+NEST_MAPK = ["ERBB2", "ERBB4", "FGFR2", "FGFR4", "HRAS", "KRAS"]  # NEST:256 "MAPK signaling"
+BP_FIRST_ID = "GO:0032385"  # first set of BP_test.csv: an evaluation ID
+
+
+@pytest.fixture(scope="module")
+def leak_kb(tmp_path_factory):
+    """A KB whose terms each trip one removal rule (plus clean ones), with evidence codes to filter."""
+    path = tmp_path_factory.mktemp("leak") / "leak.sqlite"
+    w = KBWriter(path)
+    w.begin_source("test")
+    genes = NEST_MAPK + ["PEX1", "PEX2", "PEX3", "PEX5", "PEX6", "TP53", "MDM2", "CDKN1A", "ATM", "CHEK2", "BRCA1"]
+    for i, sym in enumerate(genes, start=1):
+        w.add_gene(str(i), sym, sym.lower(), "protein-coding")
+    gid = {s: str(i) for i, s in enumerate(genes, start=1)}
+    terms = [
+        ("GO:9000001", "growth factor receptor cascade", "GO_BP", NEST_MAPK, "IDA"),          # Jaccard 1.0 with NEST:256
+        ("GO:9000002", "mostly growth factor receptors", "GO_BP", NEST_MAPK[:5] + ["TP53"], "IDA"),  # Jaccard 5/7
+        (BP_FIRST_ID, "positive regulation of intracellular cholesterol transport", "GO_BP", ["PEX1", "PEX2", "PEX3"], "IDA"),
+        ("GO:9000004", "MAPK Signaling", "GO_BP", ["ATM", "CHEK2", "BRCA1"], "IDA"),             # an evaluation name
+        ("GO:9000005", "peroxisomal import machinery", "GO_BP", ["PEX1", "PEX2", "PEX3", "PEX5", "PEX6"], "IEA"),
+        ("GO:9000006", "p53 checkpoint signalling", "GO_BP", ["TP53", "MDM2", "CDKN1A", "ATM"], "IMP"),
+        ("GO:9000007", "tiny term", "GO_BP", ["TP53", "MDM2"], "IDA"),                            # below min size
+        ("GO:9000008", "DNA damage checkpoint", "GO_BP", [], ""),                                  # parent: genes by propagation
+        ("PW:1", "peroxin pathway", "KEGG_TEST", ["PEX1", "PEX2", "PEX3", "PEX6"], ""),
+    ]
+    w.add_terms((t, n, lib, "process" if lib == "GO_BP" else "pathway", None) for t, n, lib, _, _ in terms)
+    w.add_parents([("GO:9000006", "GO:9000008", "is_a")])
+    w.add_annotations((gid[g], t, ev, "") for t, _, _, gs, ev in terms for g in gs)
+    w.add_annotation(gid["BRCA1"], "GO:9000008", "IEA")
+    w.end_source("test", kind="test", version="1", date="2026-01-01", path=None, licence="CC0")
+    w.finish()
+    return path
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+def test_removal_reasons_and_report(leak_kb, tmp_path):
+    out = tmp_path / "align.jsonl"
+    report = corpus_benchmark(leak_kb, out, libraries=["GO_BP"], min_size=3, max_size=500)
+    rows = {r["id"]: r for r in read_jsonl(out)}
+    assert set(rows) == {"GO:9000002", "GO:9000005", "GO:9000006", "GO:9000008"}
+    assert report["removed"] == {"reserved_evaluation_id": 1, "excluded_by_file": 0, "evaluation_name": 1,
+                                 "size_out_of_range": 1, "jaccard_overlap": 1}
+    assert report["jaccard_examples"] == [{"id": "GO:9000001", "name": "growth factor receptor cascade",
+                                           "evaluation_id": "NEST:256", "jaccard": 1.0}]
+    assert report["kept"] == 4 and report["considered"] == 8
+    assert sum(report["kept_by_split"].values()) == 4
+    saved = json.loads((tmp_path / "align.jsonl.report.json").read_text())
+    assert saved["removed"] == report["removed"]
+    row = rows["GO:9000008"]  # propagated from its child, plus its own IEA gene
+    assert row["genes"] == sorted(["TP53", "MDM2", "CDKN1A", "ATM", "BRCA1"]) and row["size"] == 5
+    assert row["gold_name"] == "DNA damage checkpoint" and row["library"] == "GO_BP"
+    assert row["split"] in ("train", "validation", "test")
+
+
+def test_jaccard_threshold_and_exclude_file(leak_kb, tmp_path):
+    report = corpus_benchmark(leak_kb, tmp_path / "a.jsonl", jaccard=0.7, exclude_terms=["GO:9000006"])
+    assert report["removed"]["jaccard_overlap"] == 2  # 5/7 = 0.714 now counts as overlap
+    assert report["removed"]["excluded_by_file"] == 1
+    assert {r["id"] for r in read_jsonl(tmp_path / "a.jsonl")} == {"GO:9000005", "GO:9000008"}
+
+
+def test_evidence_filter_rebuilds_propagated_sets(leak_kb, tmp_path):
+    report = corpus_benchmark(leak_kb, tmp_path / "e.jsonl", exclude_evidence=["IEA"])
+    rows = {r["id"]: r for r in read_jsonl(tmp_path / "e.jsonl")}
+    assert "GO:9000005" not in rows  # all its annotations were IEA
+    assert rows["GO:9000008"]["genes"] == sorted(["TP53", "MDM2", "CDKN1A", "ATM"])  # BRCA1 (IEA) gone
+    assert report["settings"]["evidence_applied"] == {"GO_BP": True}
+    keep_only = corpus_benchmark(leak_kb, tmp_path / "k.jsonl", evidence=["IMP"])
+    assert {r["id"] for r in read_jsonl(tmp_path / "k.jsonl")} == {"GO:9000006", "GO:9000008"}
+    assert keep_only["kept"] == 2
+
+
+def test_pathway_library_and_unknown_library(leak_kb, tmp_path):
+    report = corpus_benchmark(leak_kb, tmp_path / "p.jsonl", libraries=["KEGG_TEST"], exclude_evidence=["IEA"])
+    assert [r["id"] for r in read_jsonl(tmp_path / "p.jsonl")] == ["PW:1"]
+    assert report["settings"]["evidence_applied"] == {"KEGG_TEST": False}
+    with pytest.raises(Gener1Error, match="NOPE"):
+        corpus_benchmark(leak_kb, tmp_path / "x.jsonl", libraries=["NOPE"])
+
+
+def test_split_is_seeded_by_name_and_stable():
+    names = [f"term {i}" for i in range(4000)]
+    splits = [assign_split(n, 0, (0.8, 0.1, 0.1)) for n in names]
+    assert splits == [assign_split(n, 0, (0.8, 0.1, 0.1)) for n in names]
+    assert 0.77 < splits.count("train") / 4000 < 0.83 and 0.08 < splits.count("test") / 4000 < 0.12
+    assert splits != [assign_split(n, 1, (0.8, 0.1, 0.1)) for n in names]
+
+
+def test_max_jaccard_matches_brute_force():
+    import random
+
+    rng = random.Random(3)
+    universe = [f"G{i}" for i in range(60)]
+    cands = [set(rng.sample(universe, rng.randint(1, 15))) for _ in range(50)]
+    refs = [set(rng.sample(universe, rng.randint(1, 15))) for _ in range(30)] + [set(cands[7])]
+    best, ref = max_jaccard(cands, refs)
+    for i, c in enumerate(cands):
+        expected = max(len(c & r) / len(c | r) for r in refs)
+        assert best[i] == pytest.approx(expected)
+        assert len(c & refs[ref[i]]) / len(c | refs[ref[i]]) == pytest.approx(expected)
+    assert best[7] == 1.0
+
+
+def test_on_tiny_kb_removes_evaluation_names(tiny_kb, tmp_path):
+    report = corpus_benchmark(tiny_kb, tmp_path / "t.jsonl", libraries=["GO_BP", "KEGG"], min_size=2)
+    rows = {r["id"]: r for r in read_jsonl(tmp_path / "t.jsonl")}
+    # "oxidative phosphorylation" and "Peroxisome" are gold names of the bundled benchmarks.
+    assert "GO:0006119" not in rows and "KEGG:hsa04146" not in rows
+    assert report["removed"]["evaluation_name"] == 2
+    assert rows["GO:0016558"]["gold_name"] == "protein import into peroxisome matrix"
+    names = benchmarks.evaluation_term_names()
+    assert not any(benchmarks.normalise_term_name(r["gold_name"]) in names for r in rows.values())
+
+
+def test_cli_corpus_benchmark(leak_kb, tmp_path):
+    ids = tmp_path / "hold.txt"
+    ids.write_text("# held out\nGO:9000005\n")
+    result = CliRunner().invoke(cli, ["corpus", "benchmark", "--kb", str(leak_kb), "-o", str(tmp_path / "c.jsonl"),
+                                      "--exclude-terms", str(ids), "--split", "1,0,0", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "kept 3 of 8" in result.output and "excluded_by_file 1" in result.output
+    assert {r["split"] for r in read_jsonl(tmp_path / "c.jsonl")} == {"train"}
+    result = CliRunner().invoke(cli, ["corpus", "benchmark", "--kb", str(tmp_path / "missing.sqlite"), "-o",
+                                      str(tmp_path / "d.jsonl")])
+    assert result.exit_code == 1 and "knowledge base not found" in result.output
+
+
+@pytest.mark.needs_data
+def test_default_kb_go_bp(default_kb, tmp_path):
+    report = corpus_benchmark(default_kb, tmp_path / "bp.jsonl")
+    assert report["kept"] > 5000 and report["removed"]["reserved_evaluation_id"] > 900
+    ids = {r["id"] for r in read_jsonl(tmp_path / "bp.jsonl")}
+    assert not ids & benchmarks.evaluation_term_ids()
+
+
+def test_kb_object_or_path(leak_kb, tmp_path):
+    a = corpus_benchmark(KnowledgeBase(leak_kb), tmp_path / "a.jsonl")
+    b = corpus_benchmark(str(leak_kb), tmp_path / "b.jsonl")
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text() and a["kept"] == b["kept"]
