@@ -1,0 +1,294 @@
+"""`gener1 annotate`: name the process of every gene set, with reasoning, confidence, claim check and
+the classical enrichment beside it. The final table always has exactly one row per input set.
+
+Flow: read sets (any input format, symbol hygiene) → slice ``--start/--limit`` → skip what ``--resume``
+finds already written → enrichment (ORA, p-values identical to gseapy) and evidence bundles → prompts
+(``--mode grounded`` shows the evidence, ``model-only`` is the paper's genes-only protocol) → batched
+greedy generation → parse; malformed outputs retried with sampling up to ``retries`` times, then kept
+with status ``format_error`` and their raw text → claim check against the KB → one JSON line per set,
+appended and fsynced as each batch finishes (so an interrupted run resumes without losing work) →
+TSV and HTML report rebuilt from the JSONL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .. import paths
+from ..errors import Gener1Error
+from ..genes.geneset import GeneSet
+from ..genes.readers import read_gene_sets
+from ..knowledge.store import KnowledgeBase
+from ..reasoning import answer as answer_format
+from ..reasoning.prompts import MODES, build_prompt
+from .claims import ClaimChecker, count
+
+JSONL = "annotations.jsonl"
+TSV = "annotations.tsv"
+REPORT = "report.html"
+TSV_COLUMNS = ("id", "name", "confidence", "status", "n_genes", "n_known", "top_enriched_term", "top_enriched_library",
+               "top_enriched_fdr", "claims_supported", "claims_unsupported", "claims_unknown", "flags", "attempts")
+
+STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
+
+
+def default_model() -> str:
+    """The shipped default model if the package has one, else the untrained base (see warnings)."""
+    shipped = Path(__file__).resolve().parent.parent / "data" / "model"
+    if (shipped / "adapter_config.json").exists() or (shipped / "config.json").exists():
+        return str(shipped)
+    return "smollm2-135m-instruct"
+
+
+@dataclass
+class AnnotateConfig:
+    inputs: Sequence[str | Path]
+    output_dir: str | Path
+    model: str | None = None
+    kb: str | Path | None = None
+    mode: str = "grounded"
+    input_format: str = "auto"
+    padj: float = 0.05
+    lfc: float = 1.0
+    top: int | None = None
+    start: int = 0
+    limit: int | None = None
+    resume: bool = False
+    batch_size: int = 8
+    max_new_tokens: int = 256
+    retries: int = 2
+    retry_temperature: float = 0.7
+    seed: int = 0
+    threads: int | None = None
+    require_reasoning: bool = True
+    libraries: Sequence[str] | None = None
+    hold_out_terms: Sequence[str] = ()
+    hold_out_own_term: bool = False  # evaluation protocol: each set's own id / gold name is not evidence
+    enrich_method: str = "ora"
+    fdr: float = 0.05
+    report: bool = True
+
+
+@dataclass
+class AnnotateResult:
+    output_dir: Path
+    tsv: Path
+    jsonl: Path
+    report: Path | None
+    n_sets: int
+    n_generated: int
+    n_skipped_resume: int
+    status_counts: dict
+    seconds: float
+    generated_tokens: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_sets(config: AnnotateConfig, kb: KnowledgeBase) -> list[tuple[int, GeneSet]]:
+    """(global index, set) for every input set, then the ``start``/``limit`` slice (Nextflow scatter uses it)."""
+    if not config.inputs:
+        raise Gener1Error("no gene-set inputs given")
+    sets: list[GeneSet] = []
+    for path in config.inputs:
+        sets.extend(read_gene_sets(path, format=config.input_format, kb=kb, padj=config.padj, lfc=config.lfc,
+                                   top=config.top))
+    indexed = list(enumerate(sets))
+    end = None if config.limit is None else config.start + config.limit
+    return indexed[config.start:end]
+
+
+def _done_indices(jsonl: Path) -> set[int]:
+    done = set()
+    if not jsonl.exists():
+        return done
+    with open(jsonl, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                done.add(int(json.loads(line)["index"]))
+            except (ValueError, KeyError):
+                continue  # a torn last line from a killed run: that set is simply redone
+    return done
+
+
+def _append(fh, records: list[dict]) -> None:
+    for rec in records:
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None = None) -> AnnotateResult:
+    """Annotate gene sets; see the module docstring. ``progress(done, total)`` is called after each batch."""
+    if config.mode not in MODES:
+        raise Gener1Error(f"unknown mode {config.mode!r}; expected one of {', '.join(MODES)}")
+    started = time.perf_counter()
+    warnings: list[str] = []
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl = out / JSONL
+    if jsonl.exists() and not config.resume:
+        jsonl.unlink()
+    kb = KnowledgeBase(config.kb or paths.default_kb_path())
+    selected = load_sets(config, kb)
+    done = _done_indices(jsonl) if config.resume else set()
+    todo = [(i, gs) for i, gs in selected if i not in done]
+
+    model_spec = config.model or default_model()
+    if config.model is None and model_spec == "smollm2-135m-instruct":
+        warnings.append("no trained default model is shipped yet: using the untrained base SmolLM2-135M-Instruct, "
+                        "whose names will be poor; pass --model with a gener1-trained checkpoint")
+    n_generated = tokens = 0
+    if todo:
+        n_generated, tokens = _annotate_sets(config, kb, todo, model_spec, jsonl, len(selected) - len(todo), len(selected),
+                                             progress)
+    records = read_records(jsonl)
+    wanted = {i for i, _ in selected}
+    records = [r for r in records if r["index"] in wanted]
+    tsv = write_tsv(records, out / TSV)
+    report = None
+    if config.report:
+        from ..report.annotation import write_annotation_report
+
+        report = write_annotation_report(records, out / REPORT, settings={
+            "model": model_spec, "mode": config.mode, "kb": str(kb.path), "inputs": [str(p) for p in config.inputs],
+            "warnings": warnings})
+    statuses: dict[str, int] = {}
+    for r in records:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    return AnnotateResult(out, tsv, jsonl, report, len(selected), n_generated, len(selected) - len(todo), statuses,
+                          round(time.perf_counter() - started, 2), tokens, warnings)
+
+
+def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress) -> tuple[int, int]:
+    from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+    from ..enrichment.run import run_enrichment
+    from ..training.base import load_model
+    from .generate import generate
+
+    from ..enrichment.plots import dot_plot
+    from ..enrichment.run import safe_names
+
+    gene_sets = [gs for _, gs in todo]
+    enrichment = run_enrichment(gene_sets, kb, libraries=config.libraries, method=config.enrich_method, cutoff=config.fdr)
+    plot_dir = Path(config.output_dir) / "plots"
+    plot_dir.mkdir(exist_ok=True)
+    # File stems from the global index keep duplicate ids apart and stay stable across resumed chunks.
+    stems = safe_names([f"{i:06d}_{gs.id}" for i, gs in todo])
+    builder = EvidenceBuilder(kb, libraries=config.libraries, hold_out=set(config.hold_out_terms))
+    empty = (), ()
+    checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
+    model, tokenizer = load_model(model_spec, threads=config.threads)
+    n_generated = n_tokens = 0
+    with open(jsonl, "a", encoding="utf-8") as fh:
+        for b in range(0, len(todo), config.batch_size):
+            batch = todo[b:b + config.batch_size]
+            own = [gold_hold_out(gs) if config.hold_out_own_term else empty for _, gs in batch]
+            evidence = builder.build_many([gs for _, gs in batch], hold_out=[ids for ids, _ in own],
+                                          hold_out_names=[names for _, names in own])
+            records, prompts, waiting = [], [], []
+            for (index, gs), ev, enr, stem in zip(batch, evidence, enrichment[b:b + config.batch_size],
+                                                  stems[b:b + config.batch_size]):
+                rec = _base_record(index, gs, ev, enr, config.mode)
+                rec["plot"] = str(dot_plot(enr, plot_dir / f"{stem}.png").relative_to(config.output_dir))
+                records.append(rec)
+                if not gs.genes:
+                    rec.update(status=STATUS_EMPTY, name="", attempts=0)
+                    continue
+                prompts.append(build_prompt(gs, ev, config.mode))
+                waiting.append(rec)
+            texts = generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
+                             batch_size=config.batch_size, seed=config.seed) if prompts else []
+            n_generated += len(texts)
+            n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+            for rec, prompt, text in zip(waiting, prompts, texts):
+                _settle(rec, text, attempt=1, config=config)
+            for attempt in range(2, config.retries + 2):  # malformed outputs: resample, all retries in one batch
+                again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
+                if not again:
+                    break
+                retry_texts = generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
+                                       batch_size=config.batch_size, seed=config.seed + attempt, do_sample=True,
+                                       temperature=config.retry_temperature)
+                n_generated += len(retry_texts)
+                for (rec, _), text in zip(again, retry_texts):
+                    _settle(rec, text, attempt=attempt, config=config)
+            for rec, (_, gs) in zip(records, batch):
+                if rec["status"] != STATUS_EMPTY:
+                    claims = checker.check(rec["answer"]["steps"], gs.genes)
+                    rec["claims"] = [c.to_dict() for c in claims]
+                    rec["claim_counts"] = count(claims)
+            _append(fh, records)
+            if progress:
+                progress(already + b + len(batch), total)
+    return n_generated, n_tokens
+
+
+def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> dict:
+    top = enrichment.top(1)
+    top_term = None
+    if len(top):
+        row = top.iloc[0]
+        top_term = {"term": str(row["Term"]), "library": str(row["Library"]) if "Library" in row else str(row["Gene_set"]),
+                    "fdr": float(row["FDR"]) if "FDR" in row else float(row["Adjusted P-value"]),
+                    "overlap": str(row["Overlap"])}
+    n_known = enrichment.n_in_background
+    return {
+        "index": index, "id": gs.id, "source": gs.source, "mode": mode, "n_genes": gs.size, "n_known": n_known,
+        "genes": gs.genes, "gold_name": gs.gold_name, "flags": list(gs.flags) + [f"enrichment:{f}" for f in enrichment.flags],
+        "hygiene": {"changes": [asdict(c) for c in gs.changes], "unknown": gs.unknown, "ambiguous": gs.ambiguous},
+        "evidence": evidence.to_dict(),
+        "enrichment_top": top_term, "enrichment_top10": enrichment.top(10).to_dict(orient="records"),
+        "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
+        "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0},
+    }
+
+
+def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig) -> None:
+    parsed = answer_format.parse(text)
+    ok = parsed.well_formed(require_reasoning=config.require_reasoning)
+    if ok or rec["raw"] is None or parsed.name:  # keep the best try: a parseable name beats none
+        rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name or "", confidence=parsed.confidence)
+    rec["attempts"] = attempt
+    rec["status"] = STATUS_OK if ok else STATUS_FORMAT_ERROR
+    rec["answer"] = rec["answer"] or parsed.to_dict()
+
+
+def read_records(jsonl: Path) -> list[dict]:
+    """Every complete record, the last one per index winning, in input order."""
+    by_index: dict[int, dict] = {}
+    if jsonl.exists():
+        with open(jsonl, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                by_index[rec["index"]] = rec
+    return [by_index[i] for i in sorted(by_index)]
+
+
+def write_tsv(records: list[dict], path: Path) -> Path:
+    import csv
+
+    tmp = path.with_name(path.name + ".partial")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(TSV_COLUMNS)
+        for r in records:
+            top = r.get("enrichment_top") or {}
+            cc = r.get("claim_counts") or {}
+            conf = r.get("confidence")
+            w.writerow([r["id"], r.get("name") or "", "" if conf is None else f"{conf:.2f}", r["status"], r["n_genes"],
+                        r["n_known"], top.get("term", ""), top.get("library", ""),
+                        "" if top.get("fdr") is None else f"{top['fdr']:.3g}", cc.get("supported", 0),
+                        cc.get("unsupported", 0), cc.get("unknown", 0), ";".join(r.get("flags") or []), r.get("attempts", 0)])
+    tmp.replace(path)
+    return path

@@ -1,0 +1,71 @@
+"""`gener1 annotate`: the command users run most."""
+
+from __future__ import annotations
+
+import click
+from tqdm import tqdm
+
+from ..annotation.annotate import AnnotateConfig, annotate as run_annotation
+from ..genes.readers import FORMATS
+from ..reasoning.prompts import MODES
+from . import cli
+from .kb import read_id_file
+
+
+@cli.command(name="annotate")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for annotations.tsv, annotations.jsonl, report.html and plots/.")
+@click.option("--model", help="Trained checkpoint or LoRA adapter directory (default: the shipped model, else the base).")
+@click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="KB file (default: the default KB).")
+@click.option("--mode", type=click.Choice(MODES), default="grounded", show_default=True,
+              help="grounded: the model reads the evidence bundle; model-only: genes only (the paper's protocol).")
+@click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Input format (auto-detected: GMT, TSV/CSV, gene list, DESeq2/edgeR/limma table).")
+@click.option("--padj", default=0.05, show_default=True, help="DE tables: adjusted p-value threshold.")
+@click.option("--lfc", default=1.0, show_default=True, help="DE tables: absolute log2 fold-change threshold.")
+@click.option("--top", type=int, help="DE tables: keep the N most significant genes of each direction.")
+@click.option("--start", default=0, show_default=True, help="Skip the first N sets (chunking; Nextflow scatter).")
+@click.option("--limit", type=int, help="Annotate at most N sets from --start.")
+@click.option("--resume", is_flag=True, help="Keep sets already written in the output folder and do the rest.")
+@click.option("--batch-size", default=8, show_default=True, help="Sets generated together (KV cache, left padding).")
+@click.option("--max-new-tokens", default=256, show_default=True)
+@click.option("--retries", default=2, show_default=True, help="Resampling attempts for malformed outputs.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine).")
+@click.option("--no-reasoning-required", is_flag=True, help="Accept answers without <think> steps as well-formed.")
+@click.option("--library", "libraries", multiple=True, help="Enrichment/evidence libraries (default: GO + pathways).")
+@click.option("--hold-out-terms", type=click.Path(exists=True, dir_okay=False),
+              help="Term ids the model must not see as evidence (evaluation protocol).")
+@click.option("--hold-out-own-term", is_flag=True,
+              help="Evaluation protocol: each set's own term (its id, its gold name) is removed from its evidence.")
+@click.option("--no-report", is_flag=True, help="Skip the HTML report.")
+def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, top, start, limit, resume, batch_size,
+             max_new_tokens, retries, seed, threads, no_reasoning_required, libraries, hold_out_terms,
+             hold_out_own_term, no_report):
+    """Name the biological process of every gene set, with reasoning, a confidence, a claim check
+    against the KB, and the classical enrichment beside it.
+
+    \b
+    Examples:
+      gener1 annotate deseq2_results.csv -o out/ --padj 0.01 --lfc 1
+      gener1 annotate modules.gmt -o out/ --mode model-only --model my_run/align
+    """
+    config = AnnotateConfig(
+        inputs=list(inputs), output_dir=output_dir, model=model, kb=kb_path, mode=mode, input_format=input_format,
+        padj=padj, lfc=lfc, top=top, start=start, limit=limit, resume=resume, batch_size=batch_size,
+        max_new_tokens=max_new_tokens, retries=retries, seed=seed, threads=threads,
+        require_reasoning=not no_reasoning_required, libraries=list(libraries) or None,
+        hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, report=not no_report)
+    with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr")) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = run_annotation(config, progress=progress)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.status_counts.items()))
+    click.echo(f"{result.n_sets} gene sets annotated ({counts}); {result.n_skipped_resume} kept from a previous run; "
+               f"{result.seconds} s")
+    click.echo(f"table: {result.tsv}\nreasoning and evidence: {result.jsonl}" + (f"\nreport: {result.report}" if result.report else ""))

@@ -1,0 +1,155 @@
+"""gener1 annotate: one row per input set, retries, format errors, claim check, resume, chunking, report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gener1_tool.annotation import annotate as annotate_module
+from gener1_tool.annotation.annotate import AnnotateConfig, annotate
+from gener1_tool.cli import cli
+
+GOOD_PEROX = ("Process: protein import into peroxisome matrix (0.82)\nReasoning:\n"
+              "<think>The genes are enriched in the GO terms related to peroxisome organization.</think>\n"
+              "<think>The gene PEX1 has function for protein import into peroxisome matrix.</think>\n"
+              "<think>The gene PEX2 has function for oxidative phosphorylation.</think>")
+GOOD_P53 = ("Process: DNA damage response, signal transduction by p53 class mediator (0.9)\nReasoning:\n"
+            "<think>The gene TP53 is involved in DNA damage response.</think>\n"
+            "<think>The gene BRCA9 has function for DNA repair.</think>")
+GARBAGE = "these genes are interesting"
+
+
+class FakeTokenizer:
+    def __call__(self, text, add_special_tokens=False):
+        return {"input_ids": text.split()}
+
+
+class FakeModel:
+    """Answers by which genes the prompt lists; malformed first for TP53 sets unless sampling."""
+
+    def __init__(self):
+        self.calls = []
+
+    def generate(self, model, tokenizer, prompts, *, do_sample=False, **kwargs):
+        self.calls.append((len(prompts), do_sample))
+        out = []
+        for p in prompts:
+            text = p[-1]["content"].split("Here is the gene set:")[-1]
+            if "PEX1" in text:
+                out.append(GOOD_PEROX)
+            elif "TP53" in text:
+                out.append(GOOD_P53 if do_sample else GARBAGE)
+            else:
+                out.append(GARBAGE)
+        return out
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    fake = FakeModel()
+    monkeypatch.setattr("gener1_tool.training.base.load_model", lambda spec, threads=None: (object(), FakeTokenizer()))
+    monkeypatch.setattr("gener1_tool.annotation.generate.generate", fake.generate)
+    return fake
+
+
+@pytest.fixture
+def sets_file(tmp_path):
+    path = tmp_path / "sets.tsv"
+    path.write_text("id\tgenes\nperox\tPEX1 PEX2 PEX3 PEX5\np53\tTP53 MDM2 P21 CDKN1A\nempty\t\n"
+                    "noise\tFOO1 BAR2 BAZ3\nperox\tPEX1 PEX2\n")
+    return path
+
+
+def read_tsv(path):
+    with open(path) as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_one_row_per_set_with_statuses_claims_and_enrichment(fake_model, sets_file, tiny_kb_path, tmp_path):
+    out = tmp_path / "out"
+    result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, batch_size=2, retries=2))
+    rows = read_tsv(out / "annotations.tsv")
+    assert [r["id"] for r in rows] == ["perox", "p53", "empty", "noise", "perox"]  # duplicates kept, in order
+    by = {(r["id"], i): r for i, r in enumerate(rows)}
+    perox = by[("perox", 0)]
+    assert perox["name"] == "protein import into peroxisome matrix" and perox["confidence"] == "0.82"
+    assert perox["status"] == "ok" and perox["attempts"] == "1"
+    assert perox["top_enriched_term"] and float(perox["top_enriched_fdr"]) <= 1
+    # PEX1's claim matches its KB term; PEX2 has no oxidative-phosphorylation annotation.
+    assert (perox["claims_supported"], perox["claims_unsupported"]) == ("1", "1")
+    p53 = by[("p53", 1)]
+    assert p53["status"] == "ok" and p53["attempts"] == "2"  # malformed first, fixed by a sampled retry
+    assert p53["name"] == "DNA damage response, signal transduction by p53 class mediator"
+    assert p53["claims_unsupported"] == "1"  # BRCA9 is not in the set
+    assert by[("empty", 2)]["status"] == "empty_set" and by[("empty", 2)]["name"] == ""
+    noise = by[("noise", 3)]
+    assert noise["status"] == "format_error" and noise["attempts"] == "3" and "no_known_genes" in noise["flags"]
+    assert result.status_counts == {"ok": 3, "format_error": 1, "empty_set": 1}
+    records = [json.loads(line) for line in open(out / "annotations.jsonl")]
+    assert records[3]["raw"] == GARBAGE and records[1]["answer"]["steps"][0].startswith("The gene TP53")
+    assert any(c["evidence"] == "protein import into peroxisome matrix" for c in records[0]["claims"])
+    assert records[1]["hygiene"]["changes"] == [{"original": "P21", "symbol": "CDKN1A", "reason": "alias"}]
+    html = (out / "report.html").read_text()
+    assert html.count('<section class="card">') == 5 and "data:image/png;base64" in html
+    assert "no trained default model" not in html  # a model was given explicitly
+
+
+def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
+    out = tmp_path / "out"
+    annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, start=1, limit=2))
+    assert [r["id"] for r in read_tsv(out / "annotations.tsv")] == ["p53", "empty"]
+    calls_before = len(fake_model.calls)
+    result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, resume=True))
+    assert result.n_skipped_resume == 2 and result.n_sets == 5
+    assert [r["id"] for r in read_tsv(out / "annotations.tsv")] == ["perox", "p53", "empty", "noise", "perox"]
+    # Only the three sets not kept were generated (perox, noise, perox), then noise's two retries.
+    assert fake_model.calls[calls_before:] == [(3, False), (1, True), (1, True)]
+    # A torn last line (killed mid-write) is redone, not fatal.
+    with open(out / "annotations.jsonl", "a") as fh:
+        fh.write('{"index": 9, "id": "tor')
+    result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, resume=True))
+    assert result.n_skipped_resume == 5 and len(read_tsv(out / "annotations.tsv")) == 5
+
+
+def test_default_model_warning_and_cli(fake_model, sets_file, tiny_kb_path, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(out), "--kb", str(tiny_kb_path),
+                                      "--mode", "model-only"])
+    assert result.exit_code == 0, result.output
+    assert "no trained default model is shipped yet" in result.output
+    assert "5 gene sets annotated" in result.output
+    assert len(read_tsv(out / "annotations.tsv")) == 5
+
+
+def test_bad_inputs(fake_model, tmp_path, tiny_kb_path):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("PEX1\nPEX2\nCaf\xe9\n".encode("latin-1"))
+    annotate(AnnotateConfig([latin], tmp_path / "o1", model="fake", kb=tiny_kb_path))
+    row = read_tsv(tmp_path / "o1" / "annotations.tsv")[0]
+    assert "latin1_decoded" in row["flags"] and row["status"] == "ok"
+    result = CliRunner().invoke(cli, ["annotate", str(latin), "-o", str(tmp_path / "o2"), "--kb", str(tiny_kb_path),
+                                      "--mode", "nonsense"])
+    assert result.exit_code == 2
+
+
+def test_missing_model_dir_is_a_clear_error(sets_file, tiny_kb_path, tmp_path):
+    result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(tmp_path / "o"), "--kb", str(tiny_kb_path),
+                                      "--model", str(tmp_path / "no_model")])
+    assert result.exit_code == 1 and "Error:" in result.output and "no_model" in result.output
+
+
+def test_real_tiny_model_end_to_end(sets_file, tiny_kb_path, tmp_path):
+    from gener1_tool.training.base import tiny_model
+
+    model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=0)
+    out = tmp_path / "out"
+    annotate(AnnotateConfig([sets_file], out, model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12, retries=1,
+                            threads=1))
+    rows = read_tsv(out / "annotations.tsv")
+    assert len(rows) == 5 and {r["status"] for r in rows} <= {"ok", "format_error", "empty_set"}
+    records = [json.loads(line) for line in open(out / "annotations.jsonl")]
+    assert all(r["raw"] is not None for r in records if r["status"] != "empty_set")
