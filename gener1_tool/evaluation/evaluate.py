@@ -1,0 +1,341 @@
+"""``evaluate``: score prediction files against gold names, set by set, and summarise like the paper.
+
+Every gold set appears in the per-set output for every prediction file, with a status:
+``ok`` (a name was scored), ``missing`` (no row for that ID), ``empty_name``, ``format_error`` (answer text
+without a parseable ``Process:`` name, or a name with no letters); rows whose ID is not in the gold are kept
+with status ``extra`` and no scores. Non-ok gold sets score 0 on every metric, so a file cannot look better
+by leaving hard sets out; the summary also gives the mean over ok sets alone and counts every status.
+
+Metrics per set: ROUGE-L/1/2 F (``metrics.rouge``), semantic similarity (cosine averaged over the chosen
+encoders), Hu et al.'s percentile rank of the gold name among all names of the branch (background: the KB's
+term names of that library when a KB is given and has it, else the gold names of that dataset), and format
+compliance (``reasoning.answer``: a parseable ``Process:`` name, plus ``<think>`` steps when reasoning is
+required; judged only for rows that carry raw answer text).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import Gener1Error
+from . import metrics
+from .encoders import DEFAULT_ENCODERS, get_encoder
+from .inputs import STATUSES, GoldItem, PredictionFile, read_gold, read_predictions
+
+METRIC_LABELS = {"rougeL": "ROUGE-L", "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "similarity": "Similarity",
+                 "percentile_rank": "Percentile rank"}
+#: Columns of the per-set TSV, in order.
+ROW_FIELDS = ("method", "dataset", "id", "status", "gold_name", "predicted_name", "rougeL", "rouge1", "rouge2",
+              "similarity", "percentile_rank", "format_ok", "confidence", "steps", "errors")
+
+
+@dataclass
+class Evaluation:
+    """Everything ``evaluate`` computed: per-set rows, the JSON summary, and paired comparisons."""
+
+    rows: list[dict]
+    summary: dict
+    methods: list[str]
+    datasets: list[str]
+    metrics: list[str]
+    comparisons: list[dict] = field(default_factory=list)
+
+    def scores(self, method: str, dataset: str, metric: str) -> np.ndarray:
+        """Per-set scores of one method on one dataset, in gold order (extras excluded)."""
+        return np.array([r[metric] for r in self.rows
+                         if r["method"] == method and r["dataset"] == dataset and r["status"] != "extra"], dtype=float)
+
+
+def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reasoning: bool = False, kb=None,
+             percentile_rank: bool = True, compare_metrics=("rougeL", "similarity"), progress: bool = False) -> Evaluation:
+    """Score one or more prediction files (paths, or ``label=path``) against ``gold``.
+
+    ``gold``: benchmark name(s) (``GO_BP`` ..., ``all``), gold file(s), or None to use the gold names carried by
+    the first prediction file (e.g. Hu et al.'s calibration file). ``encoders=()`` skips similarity and
+    percentile rank (ROUGE only). ``kb``: a ``KnowledgeBase`` or path whose term names form the
+    percentile-rank background for GO branches.
+    """
+    specs = [predictions] if isinstance(predictions, (str, Path)) else list(predictions)
+    if not specs:
+        raise Gener1Error("no predictions given")
+    files = [read_predictions(s, require_reasoning=require_reasoning) for s in specs]
+    _unique_labels(files)
+    if gold is None or (isinstance(gold, (list, tuple)) and not gold):
+        if not files[0].embedded_gold:
+            raise Gener1Error("no gold given: pass --gold FILE or --benchmark NAME (the predictions file has no "
+                              "Term_Description/gold_name column)", path=files[0].path)
+        dataset = _dataset_name(files[0])
+        gold_items = [GoldItem(i, n, dataset) for i, n in files[0].embedded_gold.items()]
+    else:
+        gold_items = read_gold(gold)
+    if not gold_items:
+        raise Gener1Error("the gold has no sets")
+    encoders = tuple(encoders or ())
+    datasets = list(dict.fromkeys(g.dataset for g in gold_items))
+
+    rows: list[dict] = []
+    for pf in files:
+        rows.extend(_score_file(pf, gold_items))
+    metric_names = list(metrics.ROUGE_METRICS)
+    backgrounds: dict[str, str] = {}
+    if encoders:
+        _add_similarity(rows, encoders, progress)
+        metric_names.append("similarity")
+        if percentile_rank:
+            backgrounds = _add_percentile_rank(rows, gold_items, encoders, kb, progress)
+            metric_names.append("percentile_rank")
+
+    methods = [pf.label for pf in files]
+    evaluation = Evaluation(rows=rows, summary={}, methods=methods, datasets=datasets, metrics=metric_names)
+    evaluation.comparisons = _compare(evaluation, [m for m in compare_metrics if m in metric_names])
+    evaluation.summary = _summarise(evaluation, files, encoders, require_reasoning, gold, backgrounds)
+    return evaluation
+
+
+def _dataset_name(pf: PredictionFile) -> str:
+    """A file carrying its own gold is named after the bundled benchmark whose IDs it covers, if any."""
+    from .. import benchmarks
+
+    ids = set(pf.embedded_gold)
+    for name in benchmarks.BENCHMARKS:
+        if ids <= {gs.id for gs in benchmarks.load(name)}:
+            return name
+    return pf.path.name.split(".")[0]
+
+
+def _unique_labels(files: list[PredictionFile]) -> None:
+    seen: dict[str, int] = {}
+    for pf in files:
+        if pf.label in seen:
+            seen[pf.label] += 1
+            pf.label = f"{pf.label}_{seen[pf.label]}"
+        else:
+            seen[pf.label] = 1
+
+
+def _blank_scores() -> dict:
+    return {"rougeL": 0.0, "rouge1": 0.0, "rouge2": 0.0, "similarity": None, "percentile_rank": None}
+
+
+def _score_file(pf: PredictionFile, gold_items: list[GoldItem]) -> list[dict]:
+    rows = []
+    judgeable = any(q.format_ok is not None for q in pf.predictions.values())
+    for g in gold_items:
+        p = pf.predictions.get(g.id)
+        row = {"method": pf.label, "dataset": g.dataset, "id": g.id, "gold_name": g.name, **_blank_scores(),
+               "status": "missing", "predicted_name": None, "format_ok": None if p is None else p.format_ok,
+               "confidence": None, "steps": 0, "errors": "no prediction for this ID" if p is None else ""}
+        if p is not None:
+            row.update(status=p.status, predicted_name=p.name, confidence=p.confidence, steps=p.steps,
+                       errors="; ".join(p.errors))
+        if row["status"] != "ok" and row["format_ok"] is None and judgeable:
+            row["format_ok"] = False  # a file of raw answers: a set without a usable answer is not compliant
+        rows.append(row)
+    ok = [r for r in rows if r["status"] == "ok"]
+    scores = metrics.rouge([r["gold_name"] for r in ok], [r["predicted_name"] for r in ok])
+    for i, r in enumerate(ok):
+        for m in metrics.ROUGE_METRICS:
+            r[m] = float(scores[m][i])
+    gold_ids = {g.id for g in gold_items}
+    for set_id, p in pf.predictions.items():
+        if set_id not in gold_ids:
+            rows.append({"method": pf.label, "dataset": "", "id": set_id, "status": "extra", "gold_name": None,
+                         "predicted_name": p.name, "rougeL": None, "rouge1": None, "rouge2": None, "similarity": None,
+                         "percentile_rank": None, "format_ok": p.format_ok, "confidence": p.confidence,
+                         "steps": p.steps, "errors": "ID not in the gold"})
+    return rows
+
+
+def _add_similarity(rows: list[dict], encoders, progress: bool) -> None:
+    scored = [r for r in rows if r["status"] != "extra"]
+    ok = [r for r in scored if r["status"] == "ok"]
+    for r in scored:
+        r["similarity"] = 0.0
+    if not ok:
+        return
+    from .encoders import similarity
+
+    sims = similarity([r["predicted_name"] for r in ok], [r["gold_name"] for r in ok], encoders, progress=progress,
+                      persist_b=True)
+    for r, s in zip(ok, sims):
+        r["similarity"] = float(s)
+
+
+def _background_names(dataset: str, gold_items: list[GoldItem], kb) -> tuple[list[str], str]:
+    """All term names of the dataset's branch: the KB library most of its gold IDs belong to, else its gold names."""
+    golds = [g for g in gold_items if g.dataset == dataset]
+    if kb is not None:
+        from collections import Counter
+
+        from ..knowledge.store import KnowledgeBase
+
+        kb_obj = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
+        libraries = Counter(t.library for t in (kb_obj.term(g.id) for g in golds) if t is not None)
+        if libraries:
+            library = libraries.most_common(1)[0][0]
+            names = [t.name for t in kb_obj.terms(library)]
+            return list(dict.fromkeys(names)), f"KB {library} term names ({len(set(names))})"
+    names = list(dict.fromkeys(g.name for g in golds))
+    return names, f"{dataset} gold names ({len(names)})"
+
+
+def _add_percentile_rank(rows, gold_items, encoders, kb, progress) -> dict:
+    sources = {}
+    for dataset in dict.fromkeys(g.dataset for g in gold_items):
+        background, source = _background_names(dataset, gold_items, kb)
+        sources[dataset] = source
+        scored = [r for r in rows if r["dataset"] == dataset and r["status"] != "extra"]
+        for r in scored:
+            r["percentile_rank"] = 0.0
+        ok = [r for r in scored if r["status"] == "ok"]
+        if not ok:
+            continue
+        index = {name: i for i, name in enumerate(background)}
+        for r in ok:  # the gold name must be among the candidates even if the KB spells it differently
+            if r["gold_name"] not in index:
+                index[r["gold_name"]] = len(background)
+                background.append(r["gold_name"])
+        sims = np.zeros((len(ok), len(background)), dtype=np.float32)
+        for spec in encoders:
+            enc = get_encoder(spec)
+            background_vecs = enc.encode(background, progress=progress, persist=True)
+            sims += enc.encode([r["predicted_name"] for r in ok], progress=progress) @ background_vecs.T
+        ranks = metrics.percentile_ranks(sims / len(encoders), [index[r["gold_name"]] for r in ok])
+        for r, v in zip(ok, ranks):
+            r["percentile_rank"] = float(v)
+    return sources
+
+
+def _compare(evaluation: Evaluation, metric_names) -> list[dict]:
+    """Paired two-tailed t-tests of every later method against the first, per dataset and metric."""
+    out = []
+    if len(evaluation.methods) < 2:
+        return out
+    base = evaluation.methods[0]
+    for other, dataset, metric in itertools.product(evaluation.methods[1:], evaluation.datasets, metric_names):
+        a = evaluation.scores(other, dataset, metric)
+        b = evaluation.scores(base, dataset, metric)
+        out.append({"a": other, "b": base, "dataset": dataset, "metric": metric, **metrics.paired_ttest(a, b)})
+    return out
+
+
+def _summarise(evaluation: Evaluation, files: list[PredictionFile], encoders, require_reasoning, gold, backgrounds) -> dict:
+    summary = {
+        "gold": [str(g) for g in gold] if isinstance(gold, (list, tuple)) else (str(gold) if gold is not None else "embedded"),
+        "encoders": [getattr(e, "name", str(e)) for e in encoders],
+        "require_reasoning": require_reasoning,
+        "percentile_background": backgrounds,
+        "rouge": "rouge-score F-measure, use_stemmer=True, after Gene-R1's name normalisation",
+        "scoring": "non-ok gold sets score 0 in 'mean'; 'mean_ok' averages ok sets only",
+        "datasets": evaluation.datasets,
+        "methods": {},
+        "comparisons": evaluation.comparisons,
+    }
+    for pf in files:
+        method_rows = [r for r in evaluation.rows if r["method"] == pf.label]
+        block = {"file": str(pf.path), "counts": _counts(method_rows), "duplicate_ids": sorted(set(pf.duplicates)),
+                 "format_compliance": _compliance(method_rows), "datasets": {}}
+        for dataset in evaluation.datasets + ["all"]:
+            rows = [r for r in method_rows if r["status"] != "extra" and (dataset == "all" or r["dataset"] == dataset)]
+            if dataset == "all" and len(evaluation.datasets) == 1:
+                continue
+            ds = {"n": len(rows), "counts": _counts(rows), "format_compliance": _compliance(rows)}
+            for metric in evaluation.metrics:
+                values = [r[metric] for r in rows]
+                stats = metrics.describe(values)
+                stats["mean_ok"] = metrics.describe([r[metric] for r in rows if r["status"] == "ok"])["mean"]
+                ds[metric] = stats
+            block["datasets"][dataset] = ds
+        summary["methods"][pf.label] = block
+    return summary
+
+
+def _counts(rows) -> dict:
+    counts = {s: 0 for s in STATUSES}
+    for r in rows:
+        counts[r["status"]] += 1
+    return counts
+
+
+def _compliance(rows) -> dict:
+    judged = [r for r in rows if r["status"] != "extra" and r["format_ok"] is not None]
+    if not judged:
+        return {"rate": None, "judged": 0, "compliant": 0}
+    good = sum(1 for r in judged if r["format_ok"])
+    return {"rate": good / len(judged), "judged": len(judged), "compliant": good}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Outputs
+# ----------------------------------------------------------------------------------------------------------
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4f}"
+    return str(value).replace("\t", " ").replace("\n", " ")
+
+
+def write_rows(evaluation: Evaluation, path: str | Path) -> Path:
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\t".join(ROW_FIELDS) + "\n")
+        for r in evaluation.rows:
+            fh.write("\t".join(_fmt(r.get(k)) for k in ROW_FIELDS) + "\n")
+    return path
+
+
+def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
+    """The paper's Tables 4/5 shape: one row per method, columns dataset × metric (mean over all gold sets)."""
+    metric_names = metric_names or [m for m in ("rougeL", "rouge1", "rouge2", "similarity") if m in evaluation.metrics]
+    header = ["Method"] + [f"{d} {METRIC_LABELS[m]}" for d in evaluation.datasets for m in metric_names]
+    header += ["Format compliance"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    for method in evaluation.methods:
+        block = evaluation.summary["methods"][method]
+        cells = [method]
+        for d in evaluation.datasets:
+            for m in metric_names:
+                mean = block["datasets"][d][m]["mean"]
+                cells.append("" if mean is None else f"{mean:.3f}")
+        rate = block["format_compliance"]["rate"]
+        cells.append("n/a" if rate is None else f"{rate:.1%}")
+        lines.append("| " + " | ".join(cells) + " |")
+    counts_note = "; ".join(f"{m}: " + ", ".join(f"{k} {v}" for k, v in evaluation.summary["methods"][m]["counts"].items() if v)
+                            for m in evaluation.methods)
+    lines.append("")
+    lines.append(f"Means over all gold sets (non-ok sets score 0). Status counts — {counts_note}.")
+    return "\n".join(lines) + "\n"
+
+
+def write_evaluation(evaluation: Evaluation, outdir: str | Path, *, html: bool = True) -> dict[str, Path]:
+    """Write per_set.tsv, summary.json, table.md and (by default) report.html into ``outdir``."""
+    import json
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = {"per_set": write_rows(evaluation, outdir / "per_set.tsv")}
+    with open(outdir / "summary.json", "w", encoding="utf-8") as fh:
+        json.dump(evaluation.summary, fh, indent=2, allow_nan=False, default=_json_default)
+        fh.write("\n")
+    written["summary"] = outdir / "summary.json"
+    (outdir / "table.md").write_text(markdown_table(evaluation), encoding="utf-8")
+    written["table"] = outdir / "table.md"
+    if html:
+        from ..report.evaluation import write_evaluation_report
+
+        written["report"] = write_evaluation_report(evaluation, outdir / "report.html")
+    return written
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
