@@ -225,3 +225,25 @@ def test_cli_evaluate(tmp_path):
     assert (out / "per_set.tsv").exists() and not (out / "report.html").exists()
     bad = CliRunner().invoke(cli, ["evaluate", "-p", str(tmp_path / "missing.tsv"), "-b", "GO_BP", "-o", str(out)])
     assert bad.exit_code == 1 and "predictions file not found" in bad.output
+
+
+def test_reads_gener1_annotate_outputs(tmp_path, gold_file):
+    """annotate's JSONL (last record per index wins, gold_name inside) and its TSV (status column)."""
+    records = [
+        {"index": 0, "id": "S1", "name": "", "raw": "garbage", "status": "format_error", "gold_name": "DNA damage response"},
+        {"index": 1, "id": "S2", "name": "peroxisome organization", "status": "ok", "gold_name": "peroxisome organization",
+         "raw": render("peroxisome organization", ["The genes are in the protein complex PEX."], 0.8),
+         "answer": {"name": "peroxisome organization", "steps": ["The genes are in the protein complex PEX."]}},
+        {"index": 0, "id": "S1", "name": "DNA damage response", "status": "ok", "gold_name": "DNA damage response",
+         "raw": render("DNA damage response", ["The gene TP53 has function for DNA damage."], 0.9)},
+    ]
+    jsonl = tmp_path / "annotations.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ev = evaluate(jsonl, None, encoders=(), require_reasoning=True)  # gold carried by the records
+    rows = {r["id"]: r for r in ev.rows}
+    assert rows["S1"]["status"] == "ok" and rows["S1"]["rougeL"] == 1.0  # the retry replaced the failure
+    assert ev.summary["methods"]["annotations"]["format_compliance"]["rate"] == 1.0
+    tsv = tmp_path / "annotations.tsv"
+    tsv.write_text("id\tname\tconfidence\tstatus\nS1\t\t\tformat_error\nS2\tperoxisome organization\t0.80\tok\n")
+    rows = {r["id"]: r for r in evaluate(tsv, gold_file, encoders=()).rows}
+    assert rows["S1"]["status"] == "format_error" and rows["S2"]["status"] == "ok" and rows["S3"]["status"] == "missing"

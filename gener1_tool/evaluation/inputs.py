@@ -140,11 +140,15 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
     predictions: dict[str, Prediction] = {}
     duplicates: list[str] = []
     embedded: dict[str, str] = {}
-    for line, set_id, name, raw, steps, gold in rows:
+    for line, set_id, name, raw, steps, gold, failed in rows:
         if gold:
             embedded.setdefault(set_id, gold)
         if set_id in predictions:
             duplicates.append(set_id)  # the first row wins; later ones are reported, not scored
+            continue
+        if failed and not (name or "").strip():
+            predictions[set_id] = Prediction(set_id, None, "format_error", format_ok=False,
+                                             errors=["the annotator found no parseable answer"], line=line)
             continue
         predictions[set_id] = _judge(set_id, name, raw, steps, require_reasoning, line)
     return PredictionFile(label, path, predictions, duplicates, embedded or None)
@@ -166,10 +170,15 @@ def _jsonl_rows(path: Path, text: str):
                 records.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise Gener1Error(f"invalid JSON line ({exc.msg})", path=path, line=number) from None
-    rows = []
     for number, rec in records:
         if not isinstance(rec, dict):
             raise Gener1Error("expected a JSON object per line", path=path, line=number)
+    if records and all("index" in rec for _, rec in records):
+        # `gener1 annotate` appends a new record when it retries or resumes: the last one per index wins.
+        last = {rec["index"]: (number, rec) for number, rec in records}
+        records = [last[i] for i in sorted(last)]
+    rows = []
+    for number, rec in records:
         set_id = next((rec[k] for k in ("id", "set_id", "gene_set_id", "term_id") if rec.get(k) not in (None, "")), None)
         if set_id is None:
             raise Gener1Error("record has no 'id'", path=path, line=number)
@@ -181,7 +190,8 @@ def _jsonl_rows(path: Path, text: str):
             raw = None
         steps = rec.get("steps")
         gold = next((rec[k] for k in ("gold_name", "gold", "term_description") if rec.get(k)), None)
-        rows.append((number, str(set_id).strip(), name, raw, steps, gold))
+        failed = rec.get("status") == "format_error" and not raw
+        rows.append((number, str(set_id).strip(), name, raw, steps, gold, failed))
     return rows
 
 
@@ -197,6 +207,7 @@ def _table_rows(path: Path, text: str):
     name_idx = _find(header, NAME_COLUMNS)
     raw_idx = _find(header, RAW_COLUMNS)
     gold_idx = _find(header, GOLD_COLUMNS)
+    status_idx = _find(header, ("status",))
     if id_idx is None or (name_idx is None and raw_idx is None):
         raise Gener1Error(f"a predictions table needs an ID column ({', '.join(ID_COLUMNS[:4])} ...) and a name "
                           f"column ({', '.join(NAME_COLUMNS[:4])} ...) or a raw answer column (raw, answer ...); "
@@ -210,8 +221,9 @@ def _table_rows(path: Path, text: str):
             if len(fields) <= id_idx or not fields[id_idx].strip():
                 raise Gener1Error("row without an ID", path=path, line=number)
             cell = lambda i: fields[i] if i is not None and i < len(fields) else None  # noqa: E731
+            failed = (cell(status_idx) or "").strip() == "format_error"  # `gener1 annotate` TSV: no parseable answer
             rows.append((number, fields[id_idx].strip(), cell(name_idx), cell(raw_idx), None,
-                         (cell(gold_idx) or "").strip() or None))
+                         (cell(gold_idx) or "").strip() or None, failed))
     except csv.Error as exc:
         raise Gener1Error(f"malformed table ({exc})", path=path, line=reader.line_num) from None
     return rows
