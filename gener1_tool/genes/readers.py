@@ -15,8 +15,10 @@ keep the ID the file gave them. Supported inputs:
   and limma (``adj.P.Val``, ``logFC``), also Seurat ``p_val_adj``/``avg_log2FC``: the gene column is a
   ``gene``/``symbol``/``ID`` column or the row names (first column, or the unnamed extra column R's
   ``write.table`` leaves). Genes with ``padj < padj`` and ``log2FC >= lfc`` form ``<stem>_up``; with
-  ``log2FC <= -lfc`` form ``<stem>_down``; ``top=N`` keeps the N most significant of each (smallest
-  adjusted p, then largest |log2FC|). NA adjusted p-values (DESeq2 independent filtering) never pass.
+  ``log2FC <= -lfc`` form ``<stem>_down``, genes ordered most significant first (smallest adjusted p,
+  then largest |log2FC|); ``top=N`` keeps the first N of each. NA adjusted p-values (DESeq2 independent
+  filtering) never pass. Both sets are always returned (an empty one is flagged ``empty``), and their
+  ``metadata`` records the tool, the columns used, the thresholds and how many genes were tested/NA/passing.
 
 Files may be gzip-compressed (``.gz``). Non-UTF-8 files are decoded as Latin-1 with every set flagged
 ``latin1_decoded`` (``strict_encoding=True`` raises instead), because old Excel exports are Latin-1 and the
