@@ -1,0 +1,68 @@
+"""Batched generation with a causal LM: chat template applied, left padding, KV cache, greedy by default.
+
+Small on purpose: ``gener1 annotate`` (retries, resume, claim checking) and the teachers build on it.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+Prompt = "str | list[dict]"  # a plain user message, or chat messages [{"role": ..., "content": ...}, ...]
+
+
+def render_prompt(tokenizer, prompt) -> str:
+    """The text the model sees for one prompt: its chat template with the assistant turn opened."""
+    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    # Base models without a template (e.g. Gemma 270M base): a plain transcript ending where the answer starts.
+    lines = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
+    return "\n\n".join(lines) + "\n\nAssistant:"
+
+
+def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
+             do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False) -> list[str]:
+    """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
+
+    Prompts are sorted by length so each batch pads little; the output keeps the input order. Greedy
+    decoding is deterministic; with ``do_sample`` the seed fixes the samples for a given batch layout.
+    """
+    import torch
+    from transformers import GenerationConfig
+
+    texts = [render_prompt(tokenizer, p) for p in prompts]
+    if not texts:
+        return []
+    eos = tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    gen_config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=do_sample, eos_token_id=eos,
+                                  pad_token_id=pad, use_cache=True,
+                                  **({"temperature": temperature, "top_p": top_p} if do_sample else {}))
+    lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    outputs: list[str | None] = [None] * len(texts)
+
+    batches = range(0, len(order), max(1, batch_size))
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc="generating", unit="batch")
+    was_training = model.training
+    old_side = tokenizer.padding_side
+    model.eval()
+    tokenizer.padding_side = "left"  # generation continues from the right edge of every row
+    try:
+        torch.manual_seed(seed)
+        for start in batches:
+            idx = order[start : start + batch_size]
+            enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
+            enc = {k: v.to(model.device) for k, v in enc.items()}
+            with torch.inference_mode():
+                out = model.generate(**enc, generation_config=gen_config)
+            new_tokens = out[:, enc["input_ids"].shape[1]:]
+            for i, row in zip(idx, new_tokens):
+                outputs[i] = tokenizer.decode(row, skip_special_tokens=True).strip()
+    finally:
+        tokenizer.padding_side = old_side
+        model.train(was_training)
+    return outputs  # type: ignore[return-value]

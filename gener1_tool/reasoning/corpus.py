@@ -1,0 +1,187 @@
+"""The reasoning corpus for SFT: a teacher writes an answer for each task-alignment gene set, and an example
+is kept only when the teacher's process name is close enough to the gold name.
+
+Input: task-alignment gene sets (JSONL rows with ``id``, ``genes``, ``gold_name`` and optionally ``split``,
+as ``gener1 corpus benchmark`` writes them; or any TSV/CSV table with ID, genes and gold-name columns).
+Output: prompt/completion JSONL in TRL's conversational format, which ``gener1 train reason`` reads::
+
+    {"id": ..., "prompt": [{"role": "system", ...}, {"role": "user", ...}],
+     "completion": [{"role": "assistant", "content": "Process: ...\\nReasoning:\\n<think>...</think>"}],
+     "gold_name": ..., "teacher": ..., "teacher_name": ..., "similarity": 0.83, "split": ...}
+
+Similarity is the mean cosine over the encoder plugins (``gener1_tool.evaluation.encoders``); an example
+is kept when it is strictly above ``threshold`` (0.7 by default, as Gene-R1). Every drop is counted by
+reason: the teacher's failures (timeout, garbage, no_trace, ...), ``below_threshold``, ``no_gold_name``,
+``no_genes``. Rows of other splits are counted apart (``other_split``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Gener1Error
+from ..genes.geneset import GeneSet
+from . import answer
+from .prompts import MODES, build_prompt
+from .teachers import TeacherFailure, get_teacher
+
+_GENE_SPLIT = re.compile(r"[\s,;]+")
+
+
+def read_task_sets(path: str | os.PathLike, split: str | None = None) -> tuple[list[GeneSet], Counter]:
+    """Gene sets with gold names from a task-alignment JSONL (or any gene-set table gener1 reads).
+
+    With ``split``, JSONL rows whose ``split`` differs are left out (counted as ``other_split``); rows
+    without a split field are kept.
+    """
+    from ..genes.readers import read_gene_sets
+    from ..training.data import iter_jsonl
+
+    path = Path(path)
+    counts: Counter = Counter()
+    if not path.name.endswith((".jsonl", ".jsonl.gz")):
+        sets = read_gene_sets(path)
+        counts["rows"] = len(sets)
+        return sets, counts
+    sets = []
+    for lineno, row in iter_jsonl(path):
+        counts["rows"] += 1
+        if "id" not in row or "genes" not in row:
+            raise Gener1Error("a task-alignment row needs 'id' and 'genes'", path=path, line=lineno)
+        if split is not None and row.get("split") not in (None, split):
+            counts["other_split"] += 1
+            continue
+        genes = row["genes"]
+        if isinstance(genes, str):
+            genes = [g for g in _GENE_SPLIT.split(genes) if g]
+        if not isinstance(genes, list):
+            raise Gener1Error("'genes' must be a list or a delimited string", path=path, line=lineno)
+        metadata = {k: v for k, v in row.items() if k not in ("id", "genes", "gold_name")}
+        metadata["line"] = lineno
+        sets.append(GeneSet(id=str(row["id"]), genes=[str(g) for g in genes], source=str(path),
+                            gold_name=row.get("gold_name") or None, metadata=metadata))
+    return sets, counts
+
+
+@dataclass
+class ReasoningCorpusConfig:
+    input: str
+    output: str
+    teacher: str = "grounded"
+    teacher_options: dict = field(default_factory=dict)
+    threshold: float = 0.7
+    encoders: tuple[str, ...] = ("minilm",)
+    prompt_mode: str = "model-only"  # what the student model will see: the gene list, or the list + evidence
+    kb: str | None = None  # knowledge base for evidence bundles (default: the default KB)
+    libraries: tuple[str, ...] | None = None  # evidence libraries (None: the builder's default)
+    hold_out_gold: bool = True  # keep a set's own gold term out of its evidence, so the teacher cannot copy it
+    split: str | None = "train"
+    limit: int | None = None
+    progress: bool = False
+
+
+@dataclass
+class CorpusReport:
+    output: Path
+    total: int = 0  # sets of the requested split (after --limit); kept + dropped == total
+    other_split: int = 0  # rows of other splits, not considered
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    mean_similarity_kept: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"output": str(self.output), "total": self.total, "other_split": self.other_split, "kept": self.kept,
+                "dropped": dict(sorted(self.dropped.items())), "dropped_total": sum(self.dropped.values()),
+                "mean_similarity_kept": self.mean_similarity_kept}
+
+
+def build_evidence_bundles(config: ReasoningCorpusConfig, sets: list[GeneSet], teacher) -> list:
+    """Evidence bundles for every set in one batch; each set's own gold term (its ID and its gold name) is held
+    out by default, as the evaluation protocol does, so a grounded teacher reasons rather than copies."""
+    from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+    from ..enrichment.run import library_relations, open_kb
+
+    kb = open_kb(config.kb)
+    if getattr(teacher, "relations", False) is None:  # the grounded teacher maps libraries to step kinds
+        teacher.relations = library_relations(kb)
+    builder = EvidenceBuilder(kb, list(config.libraries) if config.libraries else None)
+    if not config.hold_out_gold:
+        return builder.build_many(sets, progress=config.progress)
+    holds = [gold_hold_out(gs) for gs in sets]
+    for (ids, _), gs in zip(holds, sets):
+        if gs.metadata.get("term_id"):
+            ids.add(str(gs.metadata["term_id"]))
+    return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds],
+                              progress=config.progress)
+
+
+def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
+    """Run the teacher over the task-alignment sets, filter by similarity to gold, write prompt/completion JSONL."""
+    from ..evaluation.encoders import similarity
+
+    if config.prompt_mode not in MODES:
+        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")
+    teacher = get_teacher(config.teacher, **config.teacher_options)
+    sets, counts = read_task_sets(config.input, split=config.split)
+    if config.limit:
+        sets = sets[: config.limit]
+    report = CorpusReport(output=Path(config.output), total=len(sets), other_split=counts["other_split"])
+
+    usable = []
+    for gs in sets:
+        if not gs.gold_name:
+            report.dropped["no_gold_name"] += 1
+        elif not gs.genes:
+            report.dropped["no_genes"] += 1
+        else:
+            usable.append(gs)
+    need_evidence = teacher.needs_evidence or config.prompt_mode == "grounded"
+    bundles = build_evidence_bundles(config, usable, teacher) if need_evidence and usable else [None] * len(usable)
+
+    candidates = []  # (gene set, prompt, answer text, name)
+    pairs = zip(usable, bundles)
+    if config.progress:
+        from tqdm import tqdm
+
+        pairs = tqdm(pairs, total=len(usable), desc=f"teacher {teacher.name}", unit="set")
+    for gs, evidence in pairs:
+        try:
+            text = teacher.write(gs, evidence)
+        except TeacherFailure as failure:
+            report.dropped[failure.reason] += 1
+            continue
+        name = answer.parse(text).name
+        if not name:  # a third-party teacher that ignored the format
+            report.dropped["no_answer"] += 1
+            continue
+        prompt = build_prompt(gs, evidence, mode=config.prompt_mode)
+        candidates.append((gs, prompt, text, name))
+
+    scores = similarity([c[3] for c in candidates], [c[0].gold_name for c in candidates],
+                        encoders=config.encoders) if candidates else []
+    out = Path(config.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    kept_scores = []
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for (gs, prompt, text, name), score in zip(candidates, scores):
+            if score <= config.threshold:
+                report.dropped["below_threshold"] += 1
+                continue
+            kept_scores.append(float(score))
+            row = {"id": gs.id, "prompt": prompt, "completion": [{"role": "assistant", "content": text}],
+                   "gold_name": gs.gold_name, "teacher": teacher.name, "teacher_name": name,
+                   "similarity": round(float(score), 4), "split": gs.metadata.get("split")}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, out)
+    report.kept = len(kept_scores)
+    report.dropped = Counter({k: v for k, v in report.dropped.items() if v})
+    if kept_scores:
+        report.mean_similarity_kept = round(sum(kept_scores) / len(kept_scores), 4)
+    out.with_name(out.name + ".report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    return report
