@@ -18,10 +18,12 @@ $(KB):
 
 data: install $(KB)
 
+# The main job on embedded defaults: annotate the bundled example gene sets and write the report.
 demo: data
 	mkdir -p $(OUT)
 	gener1 kb info
-	gener1 corpus knowledge -o $(OUT)/warmup_corpus.jsonl --report $(OUT)/warmup_corpus_report.json
+	gener1 annotate gener1_tool/data/examples/example_sets.gmt test-data/inputs/deseq2_results.csv -o $(OUT)/annotate
+	@echo "Open $(OUT)/annotate/report.html in a browser."
 
 test: data
 	$(PYTHON) -m pytest -q

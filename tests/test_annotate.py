@@ -153,3 +153,16 @@ def test_real_tiny_model_end_to_end(sets_file, tiny_kb_path, tmp_path):
     assert len(rows) == 5 and {r["status"] for r in rows} <= {"ok", "format_error", "empty_set"}
     records = [json.loads(line) for line in open(out / "annotations.jsonl")]
     assert all(r["raw"] is not None for r in records if r["status"] != "empty_set")
+
+
+def test_chunks_gather_into_one_report(fake_model, sets_file, tiny_kb_path, tmp_path):
+    for start in (0, 2, 4):
+        annotate(AnnotateConfig([sets_file], tmp_path / f"chunk{start}", model="fake", kb=tiny_kb_path, start=start,
+                                limit=2, report=False))
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "chunk4"), str(tmp_path / "chunk0"),
+                                      str(tmp_path / "chunk2" / "annotations.jsonl"), "-o", str(tmp_path / "all")])
+    assert result.exit_code == 0, result.output
+    rows = read_tsv(tmp_path / "all" / "annotations.tsv")
+    assert [r["id"] for r in rows] == ["perox", "p53", "empty", "noise", "perox"]
+    html = (tmp_path / "all" / "report.html").read_text()
+    assert html.count('<section class="card">') == 5 and html.count("data:image/png;base64") == 5
