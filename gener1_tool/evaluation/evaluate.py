@@ -178,7 +178,8 @@ def _background_names(dataset: str, gold_items: list[GoldItem], kb) -> tuple[lis
         libraries = Counter(t.library for t in (kb_obj.term(g.id) for g in golds) if t is not None)
         if libraries:
             library = libraries.most_common(1)[0][0]
-            names = [t.name for t in kb_obj.terms(library)]
+            annotated = kb_obj.gene_sets(library)  # terms with genes: the names a gene set could be given
+            names = [t.name for t in kb_obj.terms(library) if t.term_id in annotated]
             return list(dict.fromkeys(names)), f"KB {library} term names ({len(set(names))})"
     names = list(dict.fromkeys(g.name for g in golds))
     return names, f"{dataset} gold names ({len(names)})"

@@ -89,7 +89,7 @@ def _distribution_figure(evaluation, dataset, labels) -> str:
 
 def _comparison_table(evaluation, labels) -> str:
     rows = [[c["a"], c["b"], c["dataset"], labels.get(c["metric"], c["metric"]), c["n"], c["mean_a"], c["mean_b"],
-             c["mean_diff"], c["t"], c["p"]] for c in evaluation.comparisons]
+             c["mean_diff"], c["t"], "" if c["p"] is None else f"{c['p']:.2g}"] for c in evaluation.comparisons]
     return (table(["Method A", "Method B", "Dataset", "Metric", "n", "mean A", "mean B", "A − B", "t", "p (two-tailed)"],
                   rows, numeric={4, 5, 6, 7, 8, 9})
             + '<p class="note">Paired two-tailed t-tests (scipy.stats.ttest_rel) over the same gold sets.</p>')
