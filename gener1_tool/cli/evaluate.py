@@ -29,12 +29,15 @@ from . import cli
 @click.option("--require-reasoning", is_flag=True,
               help="Format compliance also needs <think> reasoning steps, not only a Process: name.")
 @click.option("--kb", "kb_path", type=click.Path(exists=True, dir_okay=False),
-              help="Knowledge base whose GO term names form the percentile-rank background "
-                   "(default: the gold names of each dataset).")
+              help="Knowledge base for the percentile-rank background: all annotated term names of the library "
+                   "the gold IDs belong to (default: the gold names of each dataset).")
 @click.option("--no-percentile-rank", is_flag=True, help="Skip Hu et al.'s percentile rank.")
+@click.option("--test-metric", "test_metrics", multiple=True,
+              type=click.Choice(["rougeL", "rouge1", "rouge2", "similarity", "percentile_rank"]),
+              help="Metric(s) of the paired t-tests between prediction files (default: rougeL and similarity).")
 @click.option("--no-html", is_flag=True, help="Do not write report.html.")
 def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, require_reasoning, kb_path,
-             no_percentile_rank, no_html):
+             no_percentile_rank, test_metrics, no_html):
     """Score predicted gene-set names against gold names, as in the Gene-R1 paper.
 
     \b
@@ -58,7 +61,8 @@ def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, 
     result = evaluate_predictions(list(predictions), gold or None,
                                   encoders=() if rouge_only else (tuple(encoders) or DEFAULT_ENCODERS),
                                   require_reasoning=require_reasoning, kb=kb,
-                                  percentile_rank=not no_percentile_rank, progress=True)
+                                  percentile_rank=not no_percentile_rank,
+                                  compare_metrics=test_metrics or ("rougeL", "similarity"), progress=True)
     written = write_evaluation(result, outdir, html=not no_html)
     click.echo(written["table"].read_text(encoding="utf-8"))
     for kind, path in written.items():
