@@ -236,9 +236,8 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
     top_term = None
     if len(top):
         row = top.iloc[0]
-        top_term = {"term": str(row["Term"]), "library": str(row["Library"]) if "Library" in row else str(row["Gene_set"]),
-                    "fdr": float(row["FDR"]) if "FDR" in row else float(row["Adjusted P-value"]),
-                    "overlap": str(row["Overlap"])}
+        top_term = {"term": str(row["Term_name"]), "term_id": str(row["Term"]), "library": str(row["Library"]),
+                    "fdr": float(row["FDR"]), "overlap": str(row["Overlap"])}
     n_known = enrichment.n_in_background
     return {
         "index": index, "id": gs.id, "source": gs.source, "mode": mode, "n_genes": gs.size, "n_known": n_known,
