@@ -1,0 +1,48 @@
+process GENER1_EVALUATE {
+    tag "${meta.id}"
+    label 'process_low'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+
+    input:
+    tuple val(meta), path(predictions)
+    val benchmark
+
+    output:
+    tuple val(meta), path("${prefix}")                , emit: results
+    tuple val(meta), path("${prefix}/per_set.tsv")    , emit: per_set
+    tuple val(meta), path("${prefix}/summary.json")   , emit: summary
+    path "versions.yml"                               , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // e.g. ext.args = '--encoder minilm --require-reasoning'
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}.evaluation"
+    def label = meta.label ?: meta.id
+    """
+    gener1 evaluate \\
+        -p '${label}=${predictions}' \\
+        -b '${benchmark}' \\
+        -o '${prefix}' \\
+        ${args}
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}.evaluation"
+    """
+    mkdir -p '${prefix}'
+    touch '${prefix}/per_set.tsv' '${prefix}/summary.json'
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+}

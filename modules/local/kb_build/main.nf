@@ -1,0 +1,46 @@
+process GENER1_KB_BUILD {
+    tag "${meta.id}"
+    label 'process_low'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+
+    input:
+    tuple val(meta), val(source_names), path(source_files, stageAs: 'sources/*')
+
+    output:
+    tuple val(meta), path("${prefix}.sqlite"), emit: kb
+    path "versions.yml"                      , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    // One --source NAME=FILE per staged file, in the order the names were given.
+    def sources = [source_names, source_files instanceof List ? source_files : [source_files]]
+        .transpose()
+        .collect { name, file -> "--source '${name}=${file}'" }
+        .join(' ')
+    """
+    gener1 kb build \\
+        ${sources} \\
+        -o ${prefix}.sqlite \\
+        ${args}
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    touch ${prefix}.sqlite
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+}

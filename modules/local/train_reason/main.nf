@@ -1,0 +1,52 @@
+process GENER1_TRAIN_REASON {
+    tag "${meta.id}"
+    label 'process_high'
+    label 'process_gpu'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+
+    input:
+    tuple val(meta), path(corpus)
+    path model
+
+    output:
+    tuple val(meta), path("${prefix}")                     , emit: model
+    tuple val(meta), path("${prefix}/gener1_run.json")     , emit: run_config
+    tuple val(meta), path("${prefix}/log.jsonl")           , emit: log
+    path "versions.yml"                                    , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // Stage 2, reasoning SFT; model = the warm-up run directory. e.g. ext.args = '--epochs 2'
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}.reason"
+    // [] = the built-in base (smollm2-135m-instruct) or whatever `--model` ext.args names
+    def model_arg = model ? "--model '${model}'" : ''
+    """
+    gener1 train reason \\
+        '${corpus}' \\
+        -o '${prefix}' \\
+        ${model_arg} \\
+        --threads ${task.cpus} \\
+        --quiet \\
+        ${args}
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}.reason"
+    """
+    mkdir -p '${prefix}'
+    touch '${prefix}/config.json' '${prefix}/gener1_run.json' '${prefix}/log.jsonl'
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        gener1: \$(gener1 --version | sed 's/^gener1, version //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,59 @@
+/*
+ * Train mode, the Gene-R1 recipe end to end:
+ *   KB -> knowledge warm-up corpus -> task-alignment sets -> reasoning corpus
+ *      -> stage 1 warm-up -> stage 2 reasoning SFT -> stage 3 GRPO
+ *      -> annotate a bundled benchmark with the aligned model -> evaluate against its gold names.
+ * Evaluation terms are held out of the corpora by the gener1 commands themselves.
+ */
+include { GENER1_CORPUS_KNOWLEDGE                        } from '../modules/local/corpus_knowledge/main'
+include { GENER1_CORPUS_BENCHMARK                        } from '../modules/local/corpus_benchmark/main'
+include { GENER1_CORPUS_REASONING                        } from '../modules/local/corpus_reasoning/main'
+include { GENER1_TRAIN_WARMUP                            } from '../modules/local/train_warmup/main'
+include { GENER1_TRAIN_REASON                            } from '../modules/local/train_reason/main'
+include { GENER1_TRAIN_ALIGN                             } from '../modules/local/train_align/main'
+include { GENER1_BENCHMARK_EXPORT                        } from '../modules/local/benchmark_export/main'
+include { GENER1_ANNOTATE as GENER1_ANNOTATE_BENCHMARK   } from '../modules/local/annotate/main'
+include { GENER1_EVALUATE                                } from '../modules/local/evaluate/main'
+
+workflow TRAIN {
+    take:
+    ch_kb          // value channel: path(kb.sqlite) or [] (the image's default KB)
+    ch_base_model  // value channel: path(model directory) or [] (the built-in base, SmolLM2-135M-Instruct)
+    run_name       // string: names the run's outputs
+    benchmark      // string: GO_BP, GO_MF, GO_CC, NeST, MSigDB
+    eval_limit     // integer or null: evaluate on the first N benchmark sets only
+
+    main:
+    ch_versions = Channel.empty()
+    ch_run_kb = ch_kb.map { kb -> [[id: run_name], kb] }
+
+    GENER1_CORPUS_KNOWLEDGE(ch_run_kb)
+    GENER1_CORPUS_BENCHMARK(ch_run_kb)
+    GENER1_CORPUS_REASONING(GENER1_CORPUS_BENCHMARK.out.sets, ch_kb)
+
+    GENER1_TRAIN_WARMUP(GENER1_CORPUS_KNOWLEDGE.out.corpus, ch_base_model)
+    GENER1_TRAIN_REASON(GENER1_CORPUS_REASONING.out.corpus, GENER1_TRAIN_WARMUP.out.model.map { meta, dir -> dir })
+    GENER1_TRAIN_ALIGN(GENER1_CORPUS_BENCHMARK.out.sets, GENER1_TRAIN_REASON.out.model.map { meta, dir -> dir })
+    ch_model = GENER1_TRAIN_ALIGN.out.model.map { meta, dir -> dir }
+
+    GENER1_BENCHMARK_EXPORT(Channel.value([[id: benchmark], benchmark]))
+    GENER1_ANNOTATE_BENCHMARK(
+        GENER1_BENCHMARK_EXPORT.out.sets.map { meta, sets -> [meta + [label: run_name], sets, 0, eval_limit] },
+        ch_kb,
+        ch_model
+    )
+    GENER1_EVALUATE(GENER1_ANNOTATE_BENCHMARK.out.jsonl, benchmark)
+
+    ch_versions = ch_versions.mix(
+        GENER1_CORPUS_KNOWLEDGE.out.versions, GENER1_CORPUS_BENCHMARK.out.versions,
+        GENER1_CORPUS_REASONING.out.versions, GENER1_TRAIN_WARMUP.out.versions,
+        GENER1_TRAIN_REASON.out.versions, GENER1_TRAIN_ALIGN.out.versions,
+        GENER1_BENCHMARK_EXPORT.out.versions, GENER1_ANNOTATE_BENCHMARK.out.versions,
+        GENER1_EVALUATE.out.versions
+    )
+
+    emit:
+    model      = GENER1_TRAIN_ALIGN.out.model   // channel: [ val(meta), path(run directory) ]
+    evaluation = GENER1_EVALUATE.out.results    // channel: [ val(meta), path(evaluation folder) ]
+    versions   = ch_versions                    // channel: [ path(versions.yml) ]
+}
