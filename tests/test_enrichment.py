@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import gseapy
 import numpy as np
@@ -216,13 +217,12 @@ def test_read_background(tmp_path):
 
 
 # -- CLI --------------------------------------------------------------------------------------------
+TEST_DATA = Path(__file__).resolve().parent.parent / "test-data" / "enrich"
+
+
 @pytest.fixture
-def sets_file(tmp_path):
-    path = tmp_path / "sets.gmt"
-    path.write_text("PEROX\tperoxisome\tPEX1\tPEX2\tPEX3\tPEX5\n"
-                    "GO:0006977\tp53\tTP53\tMDM2\tCDKN1A\n"
-                    "BAD\tunknown\tFOO1\tBAR2\n", encoding="utf-8")
-    return path
+def sets_file():
+    return TEST_DATA / "sets.gmt"  # PEROX, GO:0006977 (p53), BAD (unknown symbols only)
 
 
 def test_enrich_cli_writes_the_report(tiny_kb_path, sets_file, tmp_path):
@@ -244,8 +244,7 @@ def test_enrich_cli_writes_the_report(tiny_kb_path, sets_file, tmp_path):
 
 
 def test_enrich_cli_gseapy_method_and_background(tiny_kb_path, sets_file, tmp_path):
-    bg = tmp_path / "bg.txt"
-    bg.write_text("\n".join(["PEX1", "PEX2", "PEX3", "PEX5", "TP53", "MDM2", "CDKN1A", "ATP5F1A"]), encoding="utf-8")
+    bg = TEST_DATA / "background.txt"  # 8 genes: the PEX, p53 genes and ATP5F1A
     out = tmp_path / "g"
     result = CliRunner().invoke(cli, ["enrich", str(sets_file), "-o", str(out), "--kb", str(tiny_kb_path),
                                       "--method", "gseapy", "--background", str(bg), "--library", "GO_BP", "--no-plots"])

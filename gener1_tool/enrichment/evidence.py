@@ -3,8 +3,9 @@
 For one gene set a bundle holds
   * size and coverage: distinct genes, how many the KB knows, how many carry annotations in the
     tested libraries (the enrichment background), and the unknown symbols (bounded);
-  * per library, the top enriched terms (FDR ≤ ``max_fdr``, at most ``top_terms``) with overlap,
-    term size, p-value, cross-library FDR and the overlapping genes (bounded);
+  * per library, the top enriched terms (FDR ≤ ``max_fdr``, overlap ≥ ``min_overlap`` genes — 1 for
+    sets of ≤ 3 genes —, at most ``top_terms``, term sizes 3–500) with overlap, term size, p-value,
+    FDR (BH across all tested libraries, as in ``gener1 enrich``) and the overlapping genes (bounded);
   * for up to ``max_genes`` genes (those hit by the most top terms first, then input order): the full
     gene name, its most specific GO terms (direct annotations with no descendant among that gene's
     own terms; the smallest terms first), its pathways (smallest first) and its complexes (GO:CC
