@@ -78,7 +78,7 @@ class EnrichmentMethod:
                 res.flag(R.FLAG_EMPTY_SET, "the set has no genes")
             elif n_bg == 0:
                 res.flag(R.FLAG_NO_KNOWN_GENES, f"none of the {len(genes)} genes is in the background "
-                         f"({len(bg)} genes); unknown symbols: {', '.join(genes[:10])}{' ...' if len(genes) > 10 else ''}")
+                         f"({len(bg)} annotated genes): {', '.join(genes[:10])}{' ...' if len(genes) > 10 else ''}")
             if genes and len(bg) < len(genes):
                 res.flag(R.FLAG_BACKGROUND_SMALLER, f"the background ({len(bg)} genes) is smaller than the set "
                          f"({len(genes)} genes); only the {n_bg} genes inside it were tested")
