@@ -5,11 +5,20 @@ GENER1_HOME ?= $(HOME)/.cache/gener1
 KB := $(GENER1_HOME)/kb/default.sqlite
 OUT ?= out
 
-.PHONY: install data demo test test-slow benchmarks
+.PHONY: install install-system data demo test test-slow benchmarks
 
-install:
+install: install-system
 	$(PIP) install --quiet --disable-pip-version-check -e '.[dev]' -e ./plugins/gener1-hgnc-groups
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+
+# System tools the offline pipeline tests use: Debian's groovy renders Nextflow script blocks
+# (tests/test_pipelines_nextflow.py); default-jre-headless gives groovy its /usr/lib/jvm/default-java.
+# Not fatal where apt-get is missing or not root: those tests then skip and say why.
+install-system:
+	@command -v groovy >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && apt-get install -y --no-install-recommends groovy default-jre-headless; \
+	  else echo "note: groovy not installed (apt-get install groovy); Nextflow script-contract tests will skip"; fi; }
 
 # Set-up data (Debian Bioconductor packages; the only download besides pip). Built once, then reused.
 $(KB):

@@ -7,7 +7,7 @@ bad samplesheets fail with readable messages.
 
 Script contract: each module's script: block is rendered by Groovy the way Nextflow would (task/meta binding,
 staged inputs), run with `bash -ue` on test-data in its own work directory, chained like the pipeline
-(KB build -> prepare -> annotate chunks -> gather, enrich, ...), and its declared outputs must exist and
+(KB build -> prepare -> annotate chunks -> report (gather), enrich, ...), and its declared outputs must exist and
 hold what the command promises. Stub blocks are rendered and run too.
 """
 
@@ -64,7 +64,7 @@ def parse(path: Path):
 # ------------------------------------------------------------------------------------------------------
 def test_expected_modules_exist():
     names = {module_id(p) for p in MODULE_FILES}
-    assert {"kb_build", "prepare_sets", "annotate", "annotate_gather", "enrich", "benchmark_export",
+    assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "benchmark_export",
             "corpus_knowledge", "corpus_benchmark", "corpus_reasoning", "train_warmup", "train_reason",
             "train_align", "evaluate"} <= names
 
@@ -262,7 +262,7 @@ def kb_source_rows():
 def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
     """Every task the tests run: (Run, {staged name: (task key, emit) for files made by earlier tasks})."""
     sources = kb_source_rows()
-    staged_sources = [f"sources/{Path(r['path']).name}" for r in sources]
+    staged_sources = [f"sources/{i}/{Path(r['path']).name}" for i, r in enumerate(sources, start=1)]
     kb = "test_kb.sqlite"
     runs = {
         "kb_build": (nf.Run(MODULES["kb_build"],
@@ -295,19 +295,14 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
                             stage={"tiny_model": tiny_model_dir}, ext={"args": FAST_ANNOTATE_ARGS}),
                      {"modules.sets.gmt": ("prepare_gmt", "sets"), kb: ("kb_build", "kb")})
     chunks = ["chunk000001/modules.chunk0", "chunk000002/modules.chunk2"]
-    runs["annotate_gather"] = (
-        nf.Run(MODULES["annotate_gather"], {"meta": {"id": "modules"}, "sets": "modules.sets.gmt",
-                                            "chunks": {"staged": chunks}, "kb": kb, "model": "tiny_model"},
-               stage={"tiny_model": tiny_model_dir}, ext={"args": FAST_ANNOTATE_ARGS}),
-        {"modules.sets.gmt": ("prepare_gmt", "sets"), kb: ("kb_build", "kb"),
-         chunks[0]: ("annotate_c0", "results"), chunks[1]: ("annotate_c1", "results")})
-    runs["annotate_gather_one"] = (
-        nf.Run(MODULES["annotate_gather"], {"meta": {"id": "modules"}, "sets": "modules.sets.gmt",
-                                            "chunks": {"staged": ["chunk000001/modules.chunk0"]}, "kb": kb,
-                                            "model": "tiny_model"},
-               stage={"tiny_model": tiny_model_dir}, ext={"args": FAST_ANNOTATE_ARGS}),
-        {"modules.sets.gmt": ("prepare_gmt", "sets"), kb: ("kb_build", "kb"),
-         "chunk000001/modules.chunk0": ("annotate_all", "results")})
+    runs["report"] = (nf.Run(MODULES["report"], {"meta": {"id": "modules"}, "chunks": {"staged": chunks}}),
+                      {chunks[0]: ("annotate_c0", "results"), chunks[1]: ("annotate_c1", "results")})
+    runs["report_one"] = (nf.Run(MODULES["report"], {"meta": {"id": "modules"},
+                                                     "chunks": {"staged": ["chunk000001/modules.chunk0"]}}),
+                          {"chunk000001/modules.chunk0": ("annotate_all", "results")})
+    # One source file: Nextflow passes a single staged file as a Path, not a list.
+    runs["kb_build_single"] = (nf.Run(MODULES["kb_build"], {"meta": {"id": "go_only"}, "source_names": ["go_obo"],
+                                                            "source_files": {"path": "sources/1/go-mini.obo"}}), {})
     # Optional inputs given as [] (the nf-core idiom): the command must drop the option, not pass "--kb ''".
     runs["enrich_default_kb"] = (nf.Run(MODULES["enrich"], {"meta": {"id": "x"}, "sets": "sets.gmt", "kb": []}), {})
     return runs
@@ -381,7 +376,7 @@ def assert_ok(result: nf.TaskResult):
 def test_kb_build_script(pipeline):
     result = pipeline.run("kb_build")
     assert_ok(result)
-    assert "--source 'go_obo=sources/go-mini.obo'" in result.command
+    assert "--source 'go_obo=sources/1/go-mini.obo' --source 'gene_info=sources/2/Homo_sapiens.gene_info'" in result.command
     from gener1_tool.knowledge.store import KnowledgeBase
 
     kb = KnowledgeBase(result.outputs["kb"][0])
@@ -390,6 +385,12 @@ def test_kb_build_script(pipeline):
         assert kb.gene_by_symbol("PEX1") is not None and "GO_BP" in kb.libraries()
     finally:
         kb.close()
+
+
+@needs_groovy
+def test_kb_build_script_with_a_single_source_file(pipeline):
+    command = pipeline.rendered("kb_build_single")["command"]
+    assert "--source 'go_obo=sources/1/go-mini.obo'" in command and command.count("--source") == 1
 
 
 @needs_groovy
@@ -413,26 +414,26 @@ def _assert_gathered(gathered: nf.TaskResult, n_chunks: int):
     assert _ids(gathered.outputs["tsv"][0]) == ["PEROXISOME_IMPORT", "OXPHOS_CORE", "P53_TARGETS"]
     records = [json.loads(line) for line in gathered.outputs["jsonl"][0].read_text().splitlines()]
     assert sorted(r["index"] for r in records) == [0, 1, 2]
-    assert "3 kept from a previous run" in gathered.stdout  # gathered from the chunks, nothing regenerated
+    assert f"3 gene sets from {n_chunks} inputs gathered" in gathered.stdout
     assert len(list(gathered.workdir.glob("chunk??????/*/annotations.jsonl"))) == n_chunks
     report = gathered.outputs["report"][0].read_text()
     assert "PEROXISOME_IMPORT" in report and "P53_TARGETS" in report and "data:image/png;base64" in report
 
 
 @needs_groovy
-def test_annotate_and_gather_scripts(pipeline):
-    """One chunk holding every set, then the gather step: the contract of both commands."""
+def test_annotate_and_report_scripts(pipeline):
+    """One chunk holding every set, then the gather step (gener1 report): the contract of both commands."""
     chunk = pipeline.run("annotate_all")
     assert_ok(chunk)
     assert "--model 'tiny_model'" in chunk.command and "--kb 'test_kb.sqlite'" in chunk.command
     assert "--start 0" in chunk.command and "--limit" not in chunk.command
     assert _ids(chunk.outputs["tsv"][0]) == ["PEROXISOME_IMPORT", "OXPHOS_CORE", "P53_TARGETS"]
-    _assert_gathered(pipeline.run("annotate_gather_one"), 1)
+    _assert_gathered(pipeline.run("report_one"), 1)
 
 
 @pytest.mark.slow
 @needs_groovy
-def test_annotate_scatter_in_two_chunks_then_gather(pipeline):
+def test_annotate_scatter_in_two_chunks_then_report(pipeline):
     """The pipeline's scatter: --start/--limit chunks keep global indices; the gather restores input order."""
     first, second = pipeline.run("annotate_c0"), pipeline.run("annotate_c1")
     for result in (first, second):
@@ -440,7 +441,7 @@ def test_annotate_scatter_in_two_chunks_then_gather(pipeline):
     assert "--start 0 --limit 2" in first.command and "--start 2 --limit 2" in second.command
     assert _ids(first.outputs["tsv"][0]) == ["PEROXISOME_IMPORT", "OXPHOS_CORE"]
     assert _ids(second.outputs["tsv"][0]) == ["P53_TARGETS"]
-    _assert_gathered(pipeline.run("annotate_gather"), 2)
+    _assert_gathered(pipeline.run("report"), 2)
 
 
 @needs_groovy
@@ -484,7 +485,7 @@ def test_corpus_scripts(pipeline):
 
 
 @needs_groovy
-@pytest.mark.parametrize("key", ["kb_build", "prepare_gmt", "annotate_c0", "annotate_gather", "enrich",
+@pytest.mark.parametrize("key", ["kb_build", "prepare_gmt", "annotate_c0", "report", "enrich",
                                  "benchmark_export", "corpus_knowledge", "corpus_benchmark", "evaluate"])
 def test_stub_blocks_make_every_declared_output(pipeline, key, tmp_path):
     """`nextflow run -stub`: each stub makes every declared output without running the tool."""

