@@ -197,3 +197,12 @@ def test_source_spec_parsing():
     assert SourceSpec.parse("hpo") == SourceSpec("hpo", None, {})
     with pytest.raises(Gener1Error, match="expected NAME=PATH"):
         SourceSpec.parse("=x")
+
+
+def test_gene_sets_with_evidence_filters_are_propagated(tiny_kb):
+    cc = tiny_kb.gene_sets("GO_CC", keep_evidence=["IDA"])
+    assert cc["GO:0005777"] == {"PEX1", "PEX2", "PEX5"}  # PEX3's peroxisome annotation is IEA
+    bp = tiny_kb.gene_sets("GO_BP", drop_evidence=["IEA"])
+    assert bp["GO:0006119"] == {"ATP5F1A", "NDUFS1"}
+    assert "ATP5F1B" not in bp["GO:0008150"] and "PEX3" in bp["GO:0007031"]  # is_a/part_of propagation kept
+    assert tiny_kb.gene_sets("GO_BP") ["GO:0006119"] == {"ATP5F1A", "ATP5F1B", "NDUFS1"}

@@ -63,47 +63,7 @@ def assign_split(name: str, seed: int, fractions: tuple[float, float, float]) ->
 
 def evidence_gene_sets(kb, library: str, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> dict[str, set[str]]:
     """term → symbols from direct annotations with allowed evidence codes, propagated like the KB build."""
-    keep = {c.strip().upper() for c in keep if c.strip()}
-    drop = {c.strip().upper() for c in drop if c.strip()}
-    relations = tuple(kb.meta().get("propagation") or ("is_a", "part_of"))
-    db = kb.db
-    direct: dict[str, set[str]] = defaultdict(set)
-    for term_id, symbol, evidence, qualifier in db.execute(
-            "SELECT a.term_id, g.symbol, a.evidence, a.qualifier FROM annotation a JOIN term t USING(term_id) "
-            "JOIN gene g USING(gene_id) WHERE t.library=?", (library,)):
-        code = (evidence or "").upper()
-        if (keep and code not in keep) or code in drop or (qualifier or "").upper().startswith("NOT"):
-            continue
-        direct[term_id].add(symbol)
-    parents: dict[str, list[str]] = defaultdict(list)
-    if relations:
-        marks = ",".join("?" * len(relations))
-        for child, parent in db.execute(f"SELECT term_id, parent_id FROM term_parent WHERE relation IN ({marks})", relations):
-            parents[child].append(parent)
-    memo: dict[str, frozenset[str]] = {}
-
-    def ancestors(term: str) -> frozenset[str]:
-        if term not in memo:
-            seen: set[str] = set()
-            stack = [term]
-            while stack:
-                for p in parents.get(stack.pop(), ()):
-                    if p not in seen:
-                        seen.add(p)
-                        if p in memo:
-                            seen |= memo[p]
-                        else:
-                            stack.append(p)
-            memo[term] = frozenset(seen)
-        return memo[term]
-
-    sets: dict[str, set[str]] = defaultdict(set)
-    for term, genes in direct.items():
-        sets[term] |= genes
-        for anc in ancestors(term):
-            sets[anc] |= genes
-    library_terms = {t.term_id for t in kb.terms(library)}
-    return {t: g for t, g in sets.items() if t in library_terms}
+    return kb.gene_sets(library, keep_evidence=keep, drop_evidence=drop)
 
 
 def max_jaccard(candidates: list[set[str]], references: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:

@@ -65,6 +65,38 @@ DEFAULT_PROPAGATION = ("is_a", "part_of")
 REGULATION_RELATIONS = ("regulates", "positively_regulates", "negatively_regulates")
 
 
+def ancestor_closure(parents: dict[str, list[str]]):
+    """A memoised ``term -> frozenset(ancestors)`` over a child → parents map (GO is a DAG a few dozen
+    levels deep; iterative DFS, reusing the closure of every parent already seen)."""
+    memo: dict[str, frozenset[str]] = {}
+
+    def ancestors(term: str) -> frozenset[str]:
+        if term in memo:
+            return memo[term]
+        stack, seen = [term], set()
+        while stack:
+            for p in parents.get(stack.pop(), ()):
+                if p not in seen:
+                    seen.add(p)
+                    if p in memo:
+                        seen |= memo[p]
+                    else:
+                        stack.append(p)
+        memo[term] = frozenset(seen)
+        return memo[term]
+
+    return ancestors
+
+
+def _parent_map(db: sqlite3.Connection, relations: tuple[str, ...]) -> dict[str, list[str]]:
+    parents: dict[str, list[str]] = defaultdict(list)
+    if relations:
+        marks = ",".join("?" * len(relations))
+        for child, parent in db.execute(f"SELECT term_id, parent_id FROM term_parent WHERE relation IN ({marks})", relations):
+            parents[child].append(parent)
+    return parents
+
+
 @dataclass(frozen=True)
 class Term:
     term_id: str
@@ -241,28 +273,7 @@ class KBWriter:
         """Add every gene of a term to all its ancestors along ``relations`` (GO true-path rule)."""
         if not relations:
             return 0
-        marks = ",".join("?" * len(relations))
-        parents: dict[str, list[str]] = defaultdict(list)
-        for child, parent in self.db.execute(f"SELECT term_id, parent_id FROM term_parent WHERE relation IN ({marks})", relations):
-            parents[child].append(parent)
-        ancestors_cache: dict[str, frozenset[str]] = {}
-
-        def ancestors(term: str) -> frozenset[str]:
-            # Iterative DFS with memoisation; GO is a DAG a few dozen levels deep.
-            if term in ancestors_cache:
-                return ancestors_cache[term]
-            stack, seen = [term], set()
-            while stack:
-                t = stack.pop()
-                for p in parents.get(t, ()):
-                    if p not in seen:
-                        seen.add(p)
-                        if p in ancestors_cache:
-                            seen |= ancestors_cache[p]
-                        else:
-                            stack.append(p)
-            ancestors_cache[term] = frozenset(seen)
-            return ancestors_cache[term]
+        ancestors = ancestor_closure(_parent_map(self.db, relations))
 
         before = self.db.execute("SELECT count(*) FROM term_gene").fetchone()[0]
         direct = self.db.execute("SELECT term_id, gene_id FROM term_gene").fetchall()
@@ -361,16 +372,42 @@ class KnowledgeBase:
         return self.db.execute("SELECT parent_id, relation FROM term_parent WHERE term_id=?", (term_id,)).fetchall()
 
     def gene_sets(self, library: str, *, min_size: int = 1, max_size: int | None = None,
-                  exclude_terms: Iterable[str] = ()) -> dict[str, set[str]]:
-        """term_id → set of gene symbols (propagated membership) for one library, held-out terms removed."""
+                  exclude_terms: Iterable[str] = (), keep_evidence: Iterable[str] = (),
+                  drop_evidence: Iterable[str] = ()) -> dict[str, set[str]]:
+        """term_id → set of gene symbols (propagated membership) for one library, held-out terms removed.
+
+        With evidence filters, memberships are rebuilt from the direct annotations whose evidence code
+        passes (``keep_evidence``: only these; ``drop_evidence``: not these), propagated exactly as the
+        KB build did (``meta()['propagation']``).
+        """
         excluded = set(exclude_terms)
+        keep = {c.strip().upper() for c in keep_evidence if c.strip()}
+        drop = {c.strip().upper() for c in drop_evidence if c.strip()}
         sets: dict[str, set[str]] = defaultdict(set)
-        for term_id, symbol in self.db.execute(
-            "SELECT tg.term_id, g.symbol FROM term_gene tg JOIN term t USING(term_id) JOIN gene g USING(gene_id) "
-            "WHERE t.library=?", (library,)):
-            if term_id not in excluded:
+        if keep or drop:
+            ancestors = ancestor_closure(_parent_map(self.db, tuple(self.meta().get("propagation") or DEFAULT_PROPAGATION)))
+            library_terms = {t.term_id for t in self.terms(library)}
+            for term_id, symbol, evidence, _ in self.direct_annotations(library):
+                code = evidence.upper()
+                if (keep and code not in keep) or code in drop:
+                    continue
+                for t in (term_id, *ancestors(term_id)):
+                    if t in library_terms:
+                        sets[t].add(symbol)
+        else:
+            for term_id, symbol in self.db.execute(
+                "SELECT tg.term_id, g.symbol FROM term_gene tg JOIN term t USING(term_id) JOIN gene g USING(gene_id) "
+                "WHERE t.library=?", (library,)):
                 sets[term_id].add(symbol)
-        return {t: s for t, s in sets.items() if len(s) >= min_size and (max_size is None or len(s) <= max_size)}
+        return {t: s for t, s in sets.items()
+                if t not in excluded and len(s) >= min_size and (max_size is None or len(s) <= max_size)}
+
+    def direct_annotations(self, library: str) -> Iterator[tuple[str, str, str, str]]:
+        """(term_id, symbol, evidence, qualifier) for every direct statement into one library (NOTs are
+        already removed at build time)."""
+        yield from self.db.execute(
+            "SELECT a.term_id, g.symbol, a.evidence, a.qualifier FROM annotation a JOIN term t USING(term_id) "
+            "JOIN gene g USING(gene_id) WHERE t.library=?", (library,))
 
     def gene_annotations(self, symbol: str, *, direct: bool = True, exclude_terms: Iterable[str] = ()) -> list[tuple[Term, str]]:
         """(term, evidence) facts about one gene: direct statements by default, else propagated memberships."""
