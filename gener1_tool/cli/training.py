@@ -54,6 +54,8 @@ def common_options(func):
         click.option("--activation-checkpointing", is_flag=True, default=None,
                      help="Recompute activations in the backward pass to save memory."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
+        # The `deepspeed` launcher appends --local_rank=N; the rank itself comes from the environment.
+        click.option("--local_rank", "--local-rank", "local_rank", type=int, hidden=True, expose_value=False),
     ]
     for option in reversed(options):
         func = option(func)
@@ -175,6 +177,10 @@ def reason(corpus, **params):
               help="Encoder(s) for the similarity reward (default: minilm).")
 @click.option("--threshold", type=float, help="Online DPO: similarity at which a name counts as correct (0.7).")
 @click.option("--split", help="Use rows of this split (default: train); 'all' uses every row.")
+@click.option("--prompt-mode", type=click.Choice(["model-only", "grounded"]),
+              help="Prompts with the gene list alone (default) or with KB evidence (gold terms held out).")
+@click.option("--kb", type=click.Path(exists=True, dir_okay=False), help="Knowledge base for grounded prompts.")
+@click.option("-l", "--library", "libraries", multiple=True, help="Evidence library for grounded prompts, repeatable.")
 @click.option("--subsample", type=float, help="Use a seeded sample of sets: a fraction (0-1] or a count.")
 @click.option("--num-generations", type=int, help="Completions per prompt (GRPO group size; default 4).")
 @click.option("--max-completion-length", type=int, help="New tokens per completion (default 128).")
@@ -238,3 +244,17 @@ def tiny_model_cmd(texts, output_dir, seed, hidden_size, layers, vocab_size):
             lines.extend(line for line in fh if line.strip())
     click.echo(str(tiny_model(output_dir, lines, seed=seed, hidden_size=hidden_size, layers=layers,
                               vocab_size=vocab_size)))
+
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "training" / "configs"
+
+
+@train.command("configs")
+@click.option("--dir", "dir_only", is_flag=True, help="Print only the directory (for $(gener1 train configs --dir)).")
+def configs_cmd(dir_only):
+    """List the shipped accelerate and DeepSpeed configs (multi-GPU, ZeRO-2/3); see README.md there for how to launch."""
+    if dir_only:
+        click.echo(str(CONFIG_DIR))
+        return
+    for path in sorted(CONFIG_DIR.iterdir()):
+        click.echo(str(path))

@@ -100,24 +100,26 @@ class CorpusReport:
                 "mean_similarity_kept": self.mean_similarity_kept}
 
 
-def build_evidence_bundles(config: ReasoningCorpusConfig, sets: list[GeneSet], teacher) -> list:
+def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold_out_gold: bool = True,
+                           teacher=None, progress: bool = False) -> list:
     """Evidence bundles for every set in one batch; each set's own gold term (its ID and its gold name) is held
-    out by default, as the evaluation protocol does, so a grounded teacher reasons rather than copies."""
+    out by default, as the evaluation protocol does, so a grounded teacher reasons rather than copies and a
+    grounded prompt does not hand the student its answer."""
     from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
     from ..enrichment.run import library_relations, open_kb
 
-    kb = open_kb(config.kb)
-    if getattr(teacher, "relations", False) is None:  # the grounded teacher maps libraries to step kinds
-        teacher.relations = library_relations(kb)
-    builder = EvidenceBuilder(kb, list(config.libraries) if config.libraries else None)
-    if not config.hold_out_gold:
-        return builder.build_many(sets, progress=config.progress)
+    kb = open_kb(kb)
+    if teacher is not None and getattr(teacher, "relations", False) is None:
+        teacher.relations = library_relations(kb)  # the grounded teacher maps libraries to step kinds
+    builder = EvidenceBuilder(kb, list(libraries) if libraries else None)
+    if not hold_out_gold:
+        return builder.build_many(sets, progress=progress)
     holds = [gold_hold_out(gs) for gs in sets]
     for (ids, _), gs in zip(holds, sets):
         if gs.metadata.get("term_id"):
             ids.add(str(gs.metadata["term_id"]))
     return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds],
-                              progress=config.progress)
+                              progress=progress)
 
 
 def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
@@ -141,7 +143,11 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
         else:
             usable.append(gs)
     need_evidence = teacher.needs_evidence or config.prompt_mode == "grounded"
-    bundles = build_evidence_bundles(config, usable, teacher) if need_evidence and usable else [None] * len(usable)
+    if need_evidence and usable:
+        bundles = build_evidence_bundles(usable, kb=config.kb, libraries=config.libraries,
+                                         hold_out_gold=config.hold_out_gold, teacher=teacher, progress=config.progress)
+    else:
+        bundles = [None] * len(usable)
 
     candidates = []  # (gene set, prompt, answer text, name)
     pairs = zip(usable, bundles)

@@ -29,7 +29,9 @@ class AlignConfig(common.StageConfig):
     rewards: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     encoders: tuple[str, ...] = ("minilm",)
     threshold: float = 0.7  # online DPO: similarity at which a name counts as correct
-    prompt_mode: str = "model-only"
+    prompt_mode: str = "model-only"  # or "grounded": evidence bundles from the KB in every prompt
+    kb: str | None = None  # grounded prompts: the knowledge base (default: the default KB)
+    libraries: tuple[str, ...] | None = None  # grounded prompts: evidence libraries
     subsample: float | None = None
     batch_size: int = 2  # prompts per device step (GRPO generates num_generations completions for each)
     num_generations: int = 4
@@ -43,21 +45,29 @@ class AlignConfig(common.StageConfig):
 def build_align_dataset(config: AlignConfig):
     from datasets import Dataset
 
-    from ..reasoning.corpus import read_task_sets
-    from ..reasoning.prompts import build_prompt
+    from ..reasoning.corpus import build_evidence_bundles, read_task_sets
+    from ..reasoning.prompts import MODES, build_prompt
 
-    if config.prompt_mode != "model-only":
-        raise Gener1Error("alignment prompts are model-only for now (the grounded variant needs evidence per set)")
+    if config.prompt_mode not in MODES:
+        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")
     sets, counts = read_task_sets(config.data, split=config.split)
-    sets = [gs for gs in sets if gs.gold_name]
+    n_read = len(sets)
+    no_gold = sum(1 for gs in sets if not gs.gold_name)
+    no_genes = sum(1 for gs in sets if gs.gold_name and not gs.genes)
+    sets = [gs for gs in sets if gs.gold_name and gs.genes]
     if not sets:
         raise Gener1Error(f"no gene sets with a gold name{f' in split {config.split!r}' if config.split else ''}",
                           path=config.data)
     keep = data.subsample_indices(len(sets), config.subsample, config.seed)
     sets = [sets[i] for i in keep]
+    evidence = [None] * len(sets)
+    if config.prompt_mode == "grounded":  # each set's own gold term is held out of its evidence
+        evidence = build_evidence_bundles(sets, kb=config.kb, libraries=config.libraries)
     rows = {"id": [gs.id for gs in sets], "gold_name": [gs.gold_name for gs in sets],
-            "prompt": [build_prompt(gs, mode=config.prompt_mode) for gs in sets]}
-    report = {"data": str(config.data), "split": config.split, "sets": len(sets), **dict(counts)}
+            "prompt": [build_prompt(gs, ev, mode=config.prompt_mode) for gs, ev in zip(sets, evidence)]}
+    report = {"data": str(config.data), "split": config.split, "rows": counts["rows"] or n_read,
+              "other_split": counts["other_split"], "skipped_no_gold_name": no_gold, "skipped_no_genes": no_genes,
+              "sets": len(sets)}
     return Dataset.from_dict(rows), report
 
 

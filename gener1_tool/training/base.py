@@ -120,7 +120,11 @@ def _check_causal_lm(path: Path):
     except (OSError, ValueError, KeyError) as exc:
         raise Gener1Error(f"cannot read the model config ({exc})", path=path / "config.json") from None
     archs = config.architectures or []
-    if config.model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and not any(a.endswith("ForCausalLM") for a in archs):
+    # The saved architecture says what the weights are (a BertModel encoder is not a decoder even though
+    # BERT has a causal-LM head class); without one, ask whether the model type has a causal-LM class.
+    causal = any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs) if archs else (
+        config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
+    if not causal:
         raise Gener1Error(f"not a causal language model (model_type {config.model_type!r}, architectures {archs})",
                           path=path)
     return config

@@ -39,6 +39,7 @@ class StageConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     lora_target_modules: str = "all-linear"
+    lora_train_lm_head: bool = True  # with tied embeddings, also train a full copy of lm_head (see peft_config)
     learning_rate: float = 5e-5
     batch_size: int = 4
     gradient_accumulation_steps: int = 1
@@ -173,13 +174,17 @@ def trainer_kwargs(config: StageConfig, out: Path) -> dict:
 
 def peft_config(config: StageConfig, model):
     """A LoRA config; with tied input/output embeddings lm_head is trained as a full copy, because LoRA on
-    the linear layers alone leaves a tied lm_head frozen and the model barely learns (NOTES.md)."""
+    the linear layers alone leaves a tied lm_head frozen and the model barely learns (NOTES.md), and peft
+    keeps the copy tied to the input embeddings so that merging gives a consistent tied model."""
     from peft import LoraConfig
 
     tied = bool(getattr(model.config, "tie_word_embeddings", False))
+    if not config.lora_train_lm_head:
+        # A full lm_head copy is V*d parameters (113 MB for SmolLM2): off when the adapter must stay small.
+        tied = False
     return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=config.lora_target_modules, task_type="CAUSAL_LM",
-                      modules_to_save=["lm_head"] if tied else None)
+                      modules_to_save=["lm_head"] if tied else None, ensure_weight_tying=tied)
 
 
 def load_for_training(config: StageConfig):
@@ -196,6 +201,8 @@ def load_for_training(config: StageConfig):
     model, tokenizer = base.load_model(path, trainable_adapter=adapter and config.lora,
                                        merge_adapter=adapter and not config.lora, threads=config.threads)
     model.config.use_cache = False  # the KV cache is for generation; training only pays for it
+    if not config.lora:
+        model.requires_grad_(True)  # a merged adapter leaves its base frozen
     lora = peft_config(config, model) if config.lora and not adapter else None
     return model, tokenizer, lora
 
