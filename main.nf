@@ -55,7 +55,9 @@ workflow {
         ch_versions = TRAIN.out.versions
     }
 
+    // One versions.yml per task: the distinct entries, in one file.
     ch_versions
+        .map { versions -> versions.text.trim() }
         .unique()
-        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true, newLine: true)
 }

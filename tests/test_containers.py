@@ -99,10 +99,14 @@ def test_cpu_image_builds_offline_and_runs(tmp_path):
                     "(containers/README.md, 'Building without a registry')")
     wheels = os.environ.get("GENER1_WHEELS", "/opt/wheels")
     tag = f"localhost/gener1:{__version__}-test"
-    build = _run([podman, "build", "--isolation", "chroot", "--pull=never", "--network", "host",
+    extra = []
+    ca_bundle = Path("/etc/ssl/certs/ca-certificates.crt")  # trust what the host trusts (proxies)
+    if ca_bundle.exists():
+        extra += ["--volume", f"{ca_bundle}:/certs/ca.crt:ro", "--build-arg", "PIP_CERT=/certs/ca.crt"]
+    build = _run([podman, "build", "--isolation", "chroot", "--pull=never", "--network", "host", "--format", "docker",
                   "-f", str(CONTAINERS / "Dockerfile"), "-t", tag,
                   "--build-arg", "BUILD_KB=0", "--build-arg", "TORCH_INDEX_URL=https://pypi.org/simple",
-                  "--build-arg", "PIP_FIND_LINKS=/wheels", "--volume", f"{wheels}:/wheels:ro", str(ROOT)],
+                  "--build-arg", "PIP_FIND_LINKS=/wheels", "--volume", f"{wheels}:/wheels:ro", *extra, str(ROOT)],
                  timeout=3600)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
     container = _run(["buildah", "from", "--pull-never", tag], timeout=300).stdout.strip()
@@ -111,5 +115,17 @@ def test_cpu_image_builds_offline_and_runs(tmp_path):
         assert version.returncode == 0 and version.stdout.strip() == f"gener1, version {__version__}", version.stderr
         user = _run(["buildah", "inspect", "--format", "{{.OCIv1.Config.User}}", container], timeout=60)
         assert user.stdout.strip() == "1000"
+        # Real work as the image's user: build the test KB, then enrich a GMT against it.
+        out = tmp_path / "out"
+        out.mkdir()
+        out.chmod(0o777)
+        mounts = ["--volume", f"{ROOT / 'test-data'}:/test-data:ro", "--volume", f"{out}:/out"]
+        sources = [arg for line in (ROOT / "test-data/pipelines/kb_sources.csv").read_text().splitlines()[1:]
+                   for arg in ("--source", "{}=/{}".format(*line.split(",")))]
+        for command in (["gener1", "kb", "build", *sources, "-o", "/out/kb.sqlite"],
+                        ["gener1", "enrich", "/test-data/inputs/sets.gmt", "--kb", "/out/kb.sqlite", "-o", "/out/enrich"]):
+            done = _run(["buildah", "run", "--isolation", "chroot", *mounts, container, "--", *command], timeout=600)
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert len((out / "enrich" / "summary.tsv").read_text().splitlines()) == 4  # header + 3 sets
     finally:
         _run(["buildah", "rm", container], timeout=120)

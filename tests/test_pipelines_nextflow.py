@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -273,7 +274,8 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
                               {"meta": {"id": "ko_vs_wt", "format": "de", "padj": 0.01, "lfc": 1.0},
                                "input": "deseq2_results.csv"},
                               stage={"deseq2_results.csv": ROOT / "test-data/inputs/deseq2_results.csv"}), {}),
-        "prepare_gmt": (nf.Run(MODULES["prepare_sets"], {"meta": {"id": "modules", "format": "gmt"}, "input": "sets.gmt"},
+        "prepare_gmt": (nf.Run(MODULES["prepare_sets"], {"meta": {"id": "modules", "format": "gmt", "padj": [], "lfc": None},
+                                                         "input": "sets.gmt"},
                                stage={"sets.gmt": ROOT / "test-data/inputs/sets.gmt"}), {}),
         "enrich": (nf.Run(MODULES["enrich"], {"meta": {"id": "ko_vs_wt"}, "sets": "ko_vs_wt.sets.gmt", "kb": kb},
                           ext={"args": "--fdr 0.25 --no-plots"}),
@@ -387,6 +389,25 @@ def test_kb_build_script(pipeline):
         kb.close()
 
 
+NF_TEST_FILES = sorted(ROOT.glob("modules/local/*/tests/main.nf.test")) + sorted((ROOT / "tests" / "nextflow").glob("*.nf.test"))
+
+
+@needs_groovy
+def test_nf_test_files_exist_and_parse(tmp_path):
+    """nf-test cannot run here; its files are Groovy, so at least they must parse (and the check must bite)."""
+    tested = {p.parent.parent.name for p in NF_TEST_FILES if "modules" in p.parts}
+    assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "evaluate"} <= tested
+    assert (ROOT / "tests" / "nextflow" / "main.nf.test") in NF_TEST_FILES
+    parse = [ "groovy", str(ROOT / "tests" / "nextflow" / "parse_only.groovy")]
+    result = subprocess.run(parse + [str(p) for p in NF_TEST_FILES], capture_output=True, text=True,
+                            env=nf.groovy_env(), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "broken.nf.test"
+    broken.write_text('nextflow_process {\n    test("x") {\n        when { process { """ a """ }\n    }\n}\n')
+    result = subprocess.run(parse + [str(broken)], capture_output=True, text=True, env=nf.groovy_env(), timeout=300)
+    assert result.returncode == 1 and "broken.nf.test" in result.stdout
+
+
 @needs_groovy
 def test_kb_build_script_with_a_single_source_file(pipeline):
     command = pipeline.rendered("kb_build_single")["command"]
@@ -403,6 +424,10 @@ def test_prepare_sets_script_applies_sample_thresholds(pipeline):
     sets = {line.split("\t")[0]: line.rstrip("\n").split("\t")[2:] for line in gmt.read_text().splitlines()}
     assert sets == {"deseq2_results_up": ["TP53", "CDKN1A", "MDM2"], "deseq2_results_down": ["PEX5", "PEX1"]}
     assert result.outputs["n_sets"][0].read_text().strip() == "2"
+    empty_cells = pipeline.run("prepare_gmt")  # padj [] and lfc null: no option passed
+    assert_ok(empty_cells)
+    assert "--padj" not in empty_cells.command and "--lfc" not in empty_cells.command
+    assert empty_cells.outputs["n_sets"][0].read_text().strip() == "3"
 
 
 def _ids(tsv: Path) -> list[str]:
@@ -500,18 +525,21 @@ def test_stub_blocks_make_every_declared_output(pipeline, key, tmp_path):
 # ------------------------------------------------------------------------------------------------------
 @pytest.mark.slow
 @needs_groovy
-def test_training_chain_scripts(tmp_path_factory, pipeline, tiny_model_dir):
+def test_training_chain_scripts(tmp_path_factory, pipeline):
+    """corpus reasoning -> warm-up -> SFT -> GRPO, one optimizer step each, on the built-in base model with
+    LoRA (a tiny character-level model cannot hold the paper's prompts, so the real 135M base is used)."""
     root = tmp_path_factory.mktemp("train")
     kb = pipeline.run("kb_build").outputs["kb"][0]
     corpus = pipeline.run("corpus_knowledge").outputs["corpus"][0]
     tasks = pipeline.run("corpus_benchmark").outputs["sets"][0]
-    steps = "--max-steps 1 --batch-size 2 --max-length 64 --logging-steps 1 --save-steps 100"
+    steps = "--lora --max-steps 1 --batch-size 2 --max-length 64 --logging-steps 1 --save-steps 100"
     runs = {
         "corpus_reasoning": nf.Run(MODULES["corpus_reasoning"], {"meta": {"id": "test_run"}, "sets": tasks.name, "kb": kb.name},
                                    stage={tasks.name: tasks, kb.name: kb},
                                    ext={"args": "--teacher grounded --threshold 0 --split all --encoder minilm"}),
-        "train_warmup": nf.Run(MODULES["train_warmup"], {"meta": {"id": "test_run"}, "corpus": corpus.name, "model": "base"},
-                               stage={corpus.name: corpus, "base": tiny_model_dir}, ext={"args": steps}),
+        # model [] = the built-in base (the nf-core idiom for an optional input)
+        "train_warmup": nf.Run(MODULES["train_warmup"], {"meta": {"id": "test_run"}, "corpus": corpus.name, "model": []},
+                               stage={corpus.name: corpus}, ext={"args": steps}),
     }
     rendered = nf.render([r.job("script", k) for k, r in runs.items()], root / "render")
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", GENER1_HOME=str(root / "home"))
@@ -525,7 +553,8 @@ def test_training_chain_scripts(tmp_path_factory, pipeline, tiny_model_dir):
         "train_reason": nf.Run(MODULES["train_reason"], {"meta": {"id": "test_run"}, "corpus": reasoning_corpus.name,
                                                          "model": "warmup_model"},
                                stage={reasoning_corpus.name: reasoning_corpus, "warmup_model": warmup.outputs["model"][0]},
-                               ext={"args": steps}),
+                               ext={"args": "--max-steps 1 --batch-size 1 --max-length 1024 --on-long truncate "
+                                                    "--logging-steps 1 --save-steps 100"}),
     }
     rendered.update(nf.render([r.job("script", k) for k, r in later.items()], root / "render2"))
     reason = nf.execute(later["train_reason"], rendered["train_reason"], root / "reason", env=env)
@@ -533,11 +562,14 @@ def test_training_chain_scripts(tmp_path_factory, pipeline, tiny_model_dir):
     align_run = nf.Run(MODULES["train_align"], {"meta": {"id": "test_run"}, "sets": tasks.name, "model": "reason_model"},
                        stage={tasks.name: tasks, "reason_model": reason.outputs["model"][0]},
                        ext={"args": "--max-steps 1 --batch-size 2 --num-generations 2 --max-completion-length 8 "
-                                    "--split all --encoder minilm"})
+                                    "--max-length 1024 --split all --encoder minilm"})
     align_rendered = nf.render([align_run.job("script", "train_align")], root / "render3")["train_align"]
     align = nf.execute(align_run, align_rendered, root / "align", env=env)
     assert_ok(align)
+    assert "--model" not in warmup.command  # [] dropped the option: the built-in base
+    assert (warmup.outputs["model"][0] / "adapter_config.json").exists()  # --lora: a LoRA adapter
     for stage in (warmup, reason, align):
-        run_config = json.loads(stage.outputs["run_config"][0].read_text())
-        assert run_config and (stage.outputs["model"][0] / "config.json").exists() or \
-            (stage.outputs["model"][0] / "adapter_config.json").exists()
+        assert json.loads(stage.outputs["run_config"][0].read_text())
+        model_dir = stage.outputs["model"][0]
+        assert (model_dir / "adapter_config.json").exists() or (model_dir / "config.json").exists()
+        assert stage.outputs["log"][0].read_text().strip()

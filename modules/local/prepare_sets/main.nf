@@ -19,10 +19,12 @@ process GENER1_PREPARE_SETS {
     script:
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}.sets"
-    // Per-sample DE thresholds come from the samplesheet (meta.padj, meta.lfc, meta.format).
-    def format = meta.format ? "--format ${meta.format}" : ''
-    def padj = meta.padj != null ? "--padj ${meta.padj}" : ''
-    def lfc = meta.lfc != null ? "--lfc ${meta.lfc}" : ''
+    // Per-sample DE thresholds come from the samplesheet (meta.padj, meta.lfc, meta.format); an empty cell
+    // may arrive as null, '' or [] depending on the samplesheet parser, and lfc may legitimately be 0.
+    def given = { value -> value != null && value != '' && value != [] }
+    def format = given(meta.format) ? "--format ${meta.format}" : ''
+    def padj = given(meta.padj) ? "--padj ${meta.padj}" : ''
+    def lfc = given(meta.lfc) ? "--lfc ${meta.lfc}" : ''
     """
     gener1-prepare-sets \\
         '${input}' \\
