@@ -65,7 +65,7 @@ def parse(path: Path):
 # ------------------------------------------------------------------------------------------------------
 def test_expected_modules_exist():
     names = {module_id(p) for p in MODULE_FILES}
-    assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "benchmark_export",
+    assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "benchmark_export", "baseline",
             "corpus_knowledge", "corpus_benchmark", "corpus_reasoning", "train_warmup", "train_reason",
             "train_align", "evaluate"} <= names
 
@@ -286,10 +286,19 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
         "corpus_benchmark": (nf.Run(MODULES["corpus_benchmark"], {"meta": {"id": "test_run"}, "kb": kb},
                                     ext={"args": "--library GO_BP --min-size 1 --keep-evaluation --split 0.5,0.25,0.25"}),
                              {kb: ("kb_build", "kb")}),
-        "evaluate": (nf.Run(MODULES["evaluate"], {"meta": {"id": "GO_BP", "label": "tuned"},
-                                                  "predictions": "predictions.tsv", "benchmark": "GO_BP"},
+        "baseline": (nf.Run(MODULES["baseline"], {"meta": {"id": "GO_BP.enrich-top1", "method": "enrich-top1"},
+                                                  "method": "enrich-top1", "benchmark": "GO_BP", "kb": kb}),
+                     {kb: ("kb_build", "kb")}),
+        "evaluate": (nf.Run(MODULES["evaluate"], {"meta": {"id": "GO_BP"}, "labels": ["enrich-top1", "tuned"],
+                                                  "predictions": {"staged": ["predictions/1/GO_BP.enrich-top1.tsv",
+                                                                             "predictions/2/predictions.tsv"]},
+                                                  "benchmark": "GO_BP"},
                             ext={"args": "--rouge-only"}),
-                     {"predictions.tsv": ("make_predictions", None)}),
+                     {"predictions/1/GO_BP.enrich-top1.tsv": ("baseline", "predictions"),
+                      "predictions/2/predictions.tsv": ("make_predictions", None)}),
+        "evaluate_one": (nf.Run(MODULES["evaluate"], {"meta": {"id": "GO_BP"}, "labels": ["tuned"],
+                                                      "predictions": {"path": "predictions/1/predictions.tsv"},
+                                                      "benchmark": "GO_BP"}, ext={"args": "--rouge-only"}), {}),
     }
     for key, start, limit in (("annotate_all", 0, None), ("annotate_c0", 0, 2), ("annotate_c1", 2, 2)):
         runs[key] = (nf.Run(MODULES["annotate"], {"meta": {"id": "modules", "n_chunks": 2}, "sets": "modules.sets.gmt",
@@ -489,12 +498,20 @@ def test_benchmark_export_and_evaluate_scripts(pipeline):
     exported = pipeline.run("benchmark_export")
     assert_ok(exported)
     assert len(exported.outputs["sets"][0].read_text().splitlines()) == 1001  # header + 1,000 GO:BP sets
+    baseline = pipeline.run("baseline")
+    assert_ok(baseline)
+    rows = list(csv.DictReader(baseline.outputs["predictions"][0].read_text().splitlines(), delimiter="\t"))
+    assert len(rows) == 1000 and {"id", "name", "status"} <= set(rows[0])
     result = pipeline.run("evaluate")
     assert_ok(result)
-    assert "-p 'tuned=predictions.tsv'" in result.command
+    assert ("-p 'enrich-top1=predictions/1/GO_BP.enrich-top1.tsv' -p 'tuned=predictions/2/predictions.tsv'"
+            in result.command)
     summary = json.loads(result.outputs["summary"][0].read_text())
+    assert list(summary["methods"]) == ["enrich-top1", "tuned"]  # the baseline first: the t-tests' reference
     assert summary["methods"]["tuned"]["counts"]["ok"] == 3
     assert summary["methods"]["tuned"]["datasets"]["GO_BP"]["rougeL"]["mean_ok"] == 1.0
+    single = pipeline.rendered("evaluate_one")["command"]  # one file: Nextflow passes a Path, not a list
+    assert "-p 'tuned=predictions/1/predictions.tsv'" in single and single.count(" -p ") == 1
 
 
 @needs_groovy
@@ -511,7 +528,7 @@ def test_corpus_scripts(pipeline):
 
 @needs_groovy
 @pytest.mark.parametrize("key", ["kb_build", "prepare_gmt", "annotate_c0", "report", "enrich",
-                                 "benchmark_export", "corpus_knowledge", "corpus_benchmark", "evaluate"])
+                                 "benchmark_export", "baseline", "corpus_knowledge", "corpus_benchmark", "evaluate"])
 def test_stub_blocks_make_every_declared_output(pipeline, key, tmp_path):
     """`nextflow run -stub`: each stub makes every declared output without running the tool."""
     run, _ = _runs(tmp_path / "unused_model")[key]

@@ -2,7 +2,8 @@
  * Train mode, the Gene-R1 recipe end to end:
  *   KB -> knowledge warm-up corpus -> task-alignment sets -> reasoning corpus
  *      -> stage 1 warm-up -> stage 2 reasoning SFT -> stage 3 GRPO
- *      -> annotate a bundled benchmark with the aligned model -> evaluate against its gold names.
+ *      -> annotate a bundled benchmark with the aligned model, name it with the non-LLM baselines too
+ *      -> evaluate all of them against its gold names (the baselines first: the t-tests' reference).
  * Evaluation terms are held out of the corpora by the gener1 commands themselves.
  */
 include { GENER1_CORPUS_KNOWLEDGE                        } from '../modules/local/corpus_knowledge/main'
@@ -13,6 +14,7 @@ include { GENER1_TRAIN_REASON                            } from '../modules/loca
 include { GENER1_TRAIN_ALIGN                             } from '../modules/local/train_align/main'
 include { GENER1_BENCHMARK_EXPORT                        } from '../modules/local/benchmark_export/main'
 include { GENER1_ANNOTATE as GENER1_ANNOTATE_BENCHMARK   } from '../modules/local/annotate/main'
+include { GENER1_BASELINE                                } from '../modules/local/baseline/main'
 include { GENER1_EVALUATE                                } from '../modules/local/evaluate/main'
 
 workflow TRAIN {
@@ -42,14 +44,25 @@ workflow TRAIN {
         ch_kb,
         ch_model
     )
-    GENER1_EVALUATE(GENER1_ANNOTATE_BENCHMARK.out.jsonl, benchmark)
+    GENER1_BASELINE(
+        Channel.of('enrich-top1', 'nearest').map { method -> [[id: "${benchmark}.${method}", method: method], method, benchmark] },
+        ch_kb
+    )
+    // [label, file] pairs -> one evaluation: baselines first (in a fixed order), then the trained model
+    def order = ['enrich-top1', 'nearest']
+    ch_predictions = GENER1_BASELINE.out.predictions
+        .map { meta, tsv -> [meta.method, tsv] }
+        .mix(GENER1_ANNOTATE_BENCHMARK.out.jsonl.map { meta, jsonl -> [run_name, jsonl] })
+        .toSortedList { a, b -> (order.indexOf(a[0]) + 1 ?: 99) <=> (order.indexOf(b[0]) + 1 ?: 99) }
+        .map { pairs -> [[id: benchmark], pairs.collect { pair -> pair[0] }, pairs.collect { pair -> pair[1] }] }
+    GENER1_EVALUATE(ch_predictions, benchmark)
 
     ch_versions = ch_versions.mix(
         GENER1_CORPUS_KNOWLEDGE.out.versions, GENER1_CORPUS_BENCHMARK.out.versions,
         GENER1_CORPUS_REASONING.out.versions, GENER1_TRAIN_WARMUP.out.versions,
         GENER1_TRAIN_REASON.out.versions, GENER1_TRAIN_ALIGN.out.versions,
         GENER1_BENCHMARK_EXPORT.out.versions, GENER1_ANNOTATE_BENCHMARK.out.versions,
-        GENER1_EVALUATE.out.versions
+        GENER1_BASELINE.out.versions, GENER1_EVALUATE.out.versions
     )
 
     emit:

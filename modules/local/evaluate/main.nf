@@ -6,7 +6,7 @@ process GENER1_EVALUATE {
     container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
 
     input:
-    tuple val(meta), path(predictions)
+    tuple val(meta), val(labels), path(predictions, stageAs: 'predictions/?/*')
     val benchmark
 
     output:
@@ -22,10 +22,13 @@ process GENER1_EVALUATE {
     // e.g. ext.args = '--encoder minilm --require-reasoning'
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}.evaluation"
-    def label = meta.label ?: meta.id
+    // One -p LABEL=FILE per method, in order: the first is the baseline of the paired t-tests.
+    // Nextflow gives one staged file as a Path and several as an iterable list: accept both.
+    def files = predictions instanceof java.nio.file.Path ? [predictions] : predictions.toList()
+    def methods = [labels, files].transpose().collect { label, file -> "-p '${label}=${file}'" }.join(' ')
     """
     gener1 evaluate \\
-        -p '${label}=${predictions}' \\
+        ${methods} \\
         -b '${benchmark}' \\
         -o '${prefix}' \\
         ${args}
