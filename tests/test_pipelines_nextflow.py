@@ -162,6 +162,24 @@ def test_config_selectors_name_real_processes():
             assert label in reftrace_rules.ALLOWED_LABELS, f"{config.name}: unknown label {label}"
 
 
+CONFIG_FILES = [ROOT / "nextflow.config", *sorted((ROOT / "conf").glob("*.config")), ROOT / "tests/nextflow/nextflow.config"]
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_config_files_parse(path):
+    from reftrace import ConfigFile
+
+    assert ConfigFile.from_file(str(path)).error is None
+
+
+def test_config_parse_check_bites(tmp_path):
+    from reftrace import ConfigFile
+
+    bad = tmp_path / "bad.config"
+    bad.write_text("process {\n    withName: 'GENER1_ENRICH' {\n        cpus =\n    }\n")
+    assert ConfigFile.from_file(str(bad)).error is not None
+
+
 def test_profiles_exist():
     text = (ROOT / "nextflow.config").read_text()
     for profile in ("test", "test_train", "docker", "singularity", "apptainer", "conda", "gpu"):
@@ -407,8 +425,9 @@ def test_nf_test_files_exist_and_parse(tmp_path):
     tested = {p.parent.parent.name for p in NF_TEST_FILES if "modules" in p.parts}
     assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "evaluate"} <= tested
     assert (ROOT / "tests" / "nextflow" / "main.nf.test") in NF_TEST_FILES
-    parse = [ "groovy", str(ROOT / "tests" / "nextflow" / "parse_only.groovy")]
-    result = subprocess.run(parse + [str(p) for p in NF_TEST_FILES], capture_output=True, text=True,
+    parse = ["groovy", str(ROOT / "tests" / "nextflow" / "parse_only.groovy")]
+    files = NF_TEST_FILES + [ROOT / "tests" / "nextflow" / "nf-test.config"]
+    result = subprocess.run(parse + [str(p) for p in files], capture_output=True, text=True,
                             env=nf.groovy_env(), timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     broken = tmp_path / "broken.nf.test"
