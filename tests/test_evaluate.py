@@ -16,7 +16,7 @@ from gener1_tool.evaluation.evaluate import evaluate, markdown_table, write_eval
 from gener1_tool.evaluation.inputs import read_predictions
 from gener1_tool.reasoning.answer import render
 
-from test_encoders import HashingEncoder
+from helpers import HashingEncoder
 
 CALIBRATION = benchmarks.data_path(benchmarks.CALIBRATION_FILE)
 
