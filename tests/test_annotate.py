@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from gener1_tool.annotation import annotate as annotate_module
 from gener1_tool.annotation.annotate import AnnotateConfig, annotate
 from gener1_tool.cli import cli
 
