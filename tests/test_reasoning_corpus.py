@@ -20,11 +20,13 @@ TASK_ROWS = [
     {"id": "D", "genes": "NDUFS1, ATP5F1B", "gold_name": "mitochondrial respiratory chain", "split": "train"},
     {"id": "E", "genes": ["CDKN1A"], "gold_name": "", "split": "train"},
     {"id": "F", "genes": ["PEX5"], "gold_name": "peroxisome", "split": "test"},
+    {"id": "G", "genes": ["MARCHF1"], "gold_name": "protein ubiquitination", "split": "train"},  # no trace
 ]
 TRACES = [
     {"id": "A", "completion": "Process: peroxisome organisation (0.9)\nReasoning:\n<think>PEX genes build peroxisomes.</think>"},
     {"id": "B", "completion": "Process: T cell receptor signaling (0.6)\nReasoning:\n<think>Wrong guess.</think>"},
     {"id": "D", "completion": "The genes are mitochondrial."},  # no Process line: garbage for the format
+    {"id": "C", "completion": "Process: oxidative phosphorylation (0.8)"},  # right, but no reasoning
 ]
 
 
@@ -44,11 +46,11 @@ def traces_file(tmp_path):
 
 def test_read_task_sets_filters_the_split_and_splits_gene_strings(task_file):
     sets, counts = read_task_sets(task_file, split="train")
-    assert [gs.id for gs in sets] == ["A", "B", "C", "D", "E"]
+    assert [gs.id for gs in sets] == ["A", "B", "C", "D", "E", "G"]
     assert counts["other_split"] == 1
     assert sets[3].genes == ["NDUFS1", "ATP5F1B"]
     assert sets[4].gold_name is None
-    assert len(read_task_sets(task_file, split=None)[0]) == 6
+    assert len(read_task_sets(task_file, split=None)[0]) == 7
 
 
 def test_corpus_keeps_only_close_names_and_counts_every_drop(task_file, traces_file, tmp_path):
@@ -56,9 +58,10 @@ def test_corpus_keeps_only_close_names_and_counts_every_drop(task_file, traces_f
     report = build_reasoning_corpus(ReasoningCorpusConfig(
         input=str(task_file), output=str(out), teacher="import", teacher_options={"path": str(traces_file)}))
     d = report.to_dict()
-    assert d["total"] == 5 and d["other_split"] == 1
+    assert d["total"] == 6 and d["other_split"] == 1
     assert d["kept"] == 1
-    assert d["dropped"] == {"below_threshold": 1, "no_answer": 1, "no_gold_name": 1, "no_trace": 1}
+    assert d["dropped"] == {"below_threshold": 1, "no_answer": 1, "no_gold_name": 1, "no_reasoning": 1,
+                            "no_trace": 1}
     assert d["kept"] + d["dropped_total"] == d["total"]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["A"]
@@ -73,8 +76,8 @@ def test_corpus_keeps_only_close_names_and_counts_every_drop(task_file, traces_f
 def test_threshold_is_configurable(task_file, traces_file, tmp_path):
     report = build_reasoning_corpus(ReasoningCorpusConfig(
         input=str(task_file), output=str(tmp_path / "all.jsonl"), teacher="import",
-        teacher_options={"path": str(traces_file)}, threshold=-1.0))
-    assert report.kept == 2 and "below_threshold" not in report.dropped
+        teacher_options={"path": str(traces_file)}, threshold=-1.0, require_reasoning=False))
+    assert report.kept == 3 and "below_threshold" not in report.dropped
 
 
 def test_grounded_teacher_corpus_from_the_kb_holds_out_each_gold_term(tiny_kb_path, tmp_path):
@@ -102,7 +105,7 @@ def test_cli_reports_counts(task_file, traces_file, tmp_path):
     result = CliRunner().invoke(cli, ["corpus", "reasoning", str(task_file), "-o", str(out), "-t", "import",
                                       "-O", f"path={traces_file}"])
     assert result.exit_code == 0, result.output
-    assert "kept\t1 of 5" in result.output and "dropped.no_trace\t1" in result.output
+    assert "kept\t1 of 6" in result.output and "dropped.no_reasoning\t1" in result.output
     bad = CliRunner().invoke(cli, ["corpus", "reasoning", str(task_file), "-o", str(out), "-t", "import", "-O", "path"])
     assert bad.exit_code == 1 and "KEY=VALUE" in bad.output
 

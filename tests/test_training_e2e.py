@@ -59,7 +59,8 @@ def run(tmp_path_factory):
         for i, (name, _) in SETS.items()] + [{"id": i + "-short", "completion": answer.render(name, None, 0.9)}
                                              for i, (name, _) in SETS.items()])
     corpus = build_reasoning_corpus(ReasoningCorpusConfig(input=str(task), output=str(root / "reasoning.jsonl"),
-                                                          teacher="import", teacher_options={"path": str(traces)}))
+                                                          teacher="import", teacher_options={"path": str(traces)},
+                                                          require_reasoning=False))
     texts = warm.read_text().splitlines() + (root / "reasoning.jsonl").read_text().splitlines()
     tiny = base.tiny_model(root / "tiny", texts, seed=0, vocab_size=1024)
 

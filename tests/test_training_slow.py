@@ -16,9 +16,13 @@ from gener1_tool.training.reason import ReasonConfig, reason
 pytestmark = pytest.mark.slow
 
 
-def test_builtin_base_converts_once_reloads_from_safetensors_and_generates():
+def test_builtin_base_converts_once_reloads_from_safetensors_and_generates(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENER1_HOME", str(tmp_path))  # a fresh cache: really convert the GGUF
     path = base.resolve_model_dir(base.DEFAULT_BASE)
+    assert path == tmp_path / "models" / base.DEFAULT_BASE
+    assert base.resolve_model_dir(base.DEFAULT_BASE) == path  # second call: cached, no conversion
     assert (path / "model.safetensors").exists() and not list(path.glob("*.bin"))
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp dir left behind
     assert json.loads((path / "config.json").read_text()).get("quantization_config") is None
     model, tokenizer = base.load_model(path, threads=2)
     assert model.config.num_hidden_layers == 30 and model.config.hidden_size == 576

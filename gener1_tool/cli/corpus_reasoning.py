@@ -48,10 +48,12 @@ def parse_options(items) -> dict:
 @click.option("--keep-gold-in-evidence", is_flag=True,
               help="Let a set's own gold term appear in its evidence (by default it is held out, so the teacher "
                    "reasons from other evidence rather than copying the answer).")
+@click.option("--allow-no-reasoning", is_flag=True,
+              help="Keep answers that have a Process line but no <think> steps (dropped by default).")
 @click.option("--split", default="train", show_default=True, help="Use rows of this split; 'all' uses every row.")
 @click.option("--limit", type=int, help="Only the first N sets (for a quick look).")
 def reasoning(sets, output, teacher, teacher_options, threshold, encoders, prompt_mode, kb_path, libraries,
-              keep_gold_in_evidence, split, limit):
+              keep_gold_in_evidence, allow_no_reasoning, split, limit):
     """Write the reasoning SFT corpus: a teacher answers each task-alignment gene set in gener1's format
     (Process line, then <think> steps), and an example is kept only when its name is close to the gold name.
 
@@ -70,6 +72,7 @@ def reasoning(sets, output, teacher, teacher_options, threshold, encoders, promp
         input=sets, output=output, teacher=teacher, teacher_options=parse_options(teacher_options),
         threshold=threshold, encoders=tuple(encoders) or ("minilm",), prompt_mode=prompt_mode, kb=kb_path,
         libraries=tuple(libraries) or None, hold_out_gold=not keep_gold_in_evidence,
+        require_reasoning=not allow_no_reasoning,
         split=None if split == "all" else split, limit=limit, progress=True)
     result = build_reasoning_corpus(config)
     summary = result.to_dict()

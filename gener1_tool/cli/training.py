@@ -34,6 +34,9 @@ def common_options(func):
         click.option("--lora/--full", default=None, help="Train a LoRA adapter (peft) instead of all weights."),
         click.option("--lora-r", type=int, help="LoRA rank (default 16)."),
         click.option("--lora-alpha", type=int, help="LoRA alpha (default 32)."),
+        click.option("--lora-lm-head/--no-lora-lm-head", "lora_train_lm_head", default=None,
+                     help="With tied embeddings, also train the output layer as a full copy (default: on; LoRA on "
+                          "the linear layers alone barely learns there, but the copy makes the adapter large)."),
         click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Peak learning rate."),
         click.option("--batch-size", type=int, help="Examples (align: prompts) per device step."),
         click.option("--gradient-accumulation-steps", type=int, help="Steps to accumulate before an update."),

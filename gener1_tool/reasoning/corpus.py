@@ -11,8 +11,8 @@ Output: prompt/completion JSONL in TRL's conversational format, which ``gener1 t
 
 Similarity is the mean cosine over the encoder plugins (``gener1_tool.evaluation.encoders``); an example
 is kept when it is strictly above ``threshold`` (0.7 by default, as Gene-R1). Every drop is counted by
-reason: the teacher's failures (timeout, garbage, no_trace, ...), ``below_threshold``, ``no_gold_name``,
-``no_genes``. Rows of other splits are counted apart (``other_split``).
+reason: the teacher's failures (timeout, garbage, no_trace, ...), ``no_reasoning`` (an answer without
+``<think>`` steps, unless allowed), ``below_threshold``, ``no_gold_name``, ``no_genes``. Rows of other splits are counted apart (``other_split``).
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class ReasoningCorpusConfig:
     kb: str | None = None  # knowledge base for evidence bundles (default: the default KB)
     libraries: tuple[str, ...] | None = None  # evidence libraries (None: the builder's default)
     hold_out_gold: bool = True  # keep a set's own gold term out of its evidence, so the teacher cannot copy it
+    require_reasoning: bool = True  # drop answers without <think> steps (counted as no_reasoning)
     split: str | None = "train"
     limit: int | None = None
     progress: bool = False
@@ -161,10 +162,14 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
         except TeacherFailure as failure:
             report.dropped[failure.reason] += 1
             continue
-        name = answer.parse(text).name
-        if not name:  # a third-party teacher that ignored the format
+        parsed = answer.parse(text)
+        if not parsed.name:  # a third-party teacher that ignored the format
             report.dropped["no_answer"] += 1
             continue
+        if config.require_reasoning and not parsed.has_think:
+            report.dropped["no_reasoning"] += 1
+            continue
+        name = parsed.name
         prompt = build_prompt(gs, evidence, mode=config.prompt_mode)
         candidates.append((gs, prompt, text, name))
 

@@ -101,7 +101,11 @@ def align(config: AlignConfig) -> common.TrainResult:
         trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args, train_dataset=dataset,
                               processing_class=tokenizer, peft_config=lora, callbacks=callbacks)
     else:
-        from trl.experimental.online_dpo import OnlineDPOConfig, OnlineDPOTrainer
+        import warnings
+
+        with warnings.catch_warnings():  # the experimental-API notice; the docstring above says why we use it
+            warnings.simplefilter("ignore")
+            from trl.experimental.online_dpo import OnlineDPOConfig, OnlineDPOTrainer
 
         funcs, weights = build_reward_terms({"preference_level": 1.0}, encoders=config.encoders,
                                             threshold=config.threshold)

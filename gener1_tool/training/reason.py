@@ -77,6 +77,8 @@ def reason(config: ReasonConfig) -> common.TrainResult:
         raise Gener1Error(f"unknown strategy {config.strategy!r}; expected one of {', '.join(STRATEGIES)}")
     if not config.corpus:
         raise Gener1Error("the reasoning stage needs a prompt/completion corpus (gener1 corpus reasoning)")
+    if config.strategy == "merged" and not config.warmup_corpus:
+        raise Gener1Error("the merged strategy needs warmup_corpus (the knowledge sentences to mix in)")
     out = common.prepare_output_dir(config)
     model, tokenizer, lora = common.load_for_training(config)
     dataset, report = build_reason_dataset(config, tokenizer)
