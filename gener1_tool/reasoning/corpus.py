@@ -40,7 +40,7 @@ def read_task_sets(path: str | os.PathLike, split: str | None = None) -> tuple[l
     without a split field are kept.
     """
     from ..genes.readers import read_gene_sets
-    from ..training.data import iter_jsonl
+    from ..jsonl import iter_jsonl
 
     path = Path(path)
     counts: Counter = Counter()

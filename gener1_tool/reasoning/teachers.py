@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..errors import Gener1Error
 from ..hookspecs import hookimpl
+from ..jsonl import iter_jsonl
 from . import answer
 from .prompts import build_prompt
 
@@ -339,23 +340,16 @@ class ImportTeacher(Teacher):
         if not path.exists():
             raise Gener1Error("traces file not found", path=path)
         traces: dict[str, str] = {}
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    raise Gener1Error(f"not JSON ({exc.msg})", path=path, line=lineno) from None
-                if not isinstance(row, dict) or "id" not in row:
-                    raise Gener1Error("a trace row needs an 'id'", path=path, line=lineno)
-                text = next((row[f] for f in TRACE_FIELDS if row.get(f)), None)
-                if isinstance(text, list):  # chat messages: take the assistant's content
-                    text = "".join(m.get("content", "") for m in text if isinstance(m, dict) and m.get("role") != "user")
-                if not isinstance(text, str):
-                    raise Gener1Error(f"a trace row needs the answer text in one of {', '.join(TRACE_FIELDS)}",
-                                      path=path, line=lineno)
-                traces[str(row["id"])] = text
+        for lineno, row in iter_jsonl(path):
+            if "id" not in row:
+                raise Gener1Error("a trace row needs an 'id'", path=path, line=lineno)
+            text = next((row[f] for f in TRACE_FIELDS if row.get(f)), None)
+            if isinstance(text, list):  # chat messages: take the assistant's content
+                text = "".join(m.get("content", "") for m in text if isinstance(m, dict) and m.get("role") != "user")
+            if not isinstance(text, str):
+                raise Gener1Error(f"a trace row needs the answer text in one of {', '.join(TRACE_FIELDS)}",
+                                  path=path, line=lineno)
+            traces[str(row["id"])] = text
         return traces
 
     def write(self, gene_set, evidence: dict | None = None) -> str:

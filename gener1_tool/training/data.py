@@ -9,35 +9,12 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections import Counter
 from pathlib import Path
 
 from ..errors import Gener1Error
-
-
-def _open(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-
-
-def iter_jsonl(path: str | Path):
-    """(line number, row dict) for each non-blank line; malformed JSON raises with file and line."""
-    path = Path(path)
-    if not path.exists():
-        raise Gener1Error("file not found", path=path)
-    with _open(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise Gener1Error(f"not JSON ({exc.msg})", path=path, line=lineno) from None
-            if not isinstance(row, dict):
-                raise Gener1Error("each line must be a JSON object", path=path, line=lineno)
-            yield lineno, row
+from ..jsonl import iter_jsonl, open_text as _open
 
 
 def subsample_indices(n: int, subsample: float | int | None, seed: int) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import sqlite3
 from pathlib import Path
 from typing import Iterator
 
@@ -97,3 +98,13 @@ def iter_tsv(path: Path, *, comment: str = "#") -> Iterator[tuple[int, list[str]
         if not line.strip() or (comment and line.startswith(comment)):
             continue
         yield line_no, next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def open_sqlite(path: Path, probe_table: str, what: str) -> sqlite3.Connection:
+    """Open a source's SQLite file read-only, checking it has ``probe_table`` (so a wrong file fails clearly)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.execute(f"SELECT count(*) FROM {probe_table}").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise Gener1Error(f"not a {what} SQLite file ({exc})", path=path) from None
+    return db

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from ...errors import Gener1Error
-from .base import KnowledgeSource, iter_lines
+from .base import KnowledgeSource, iter_lines, open_sqlite
 
 NAMESPACE_LIBRARY = {
     "biological_process": ("GO_BP", "process"), "BP": ("GO_BP", "process"), "P": ("GO_BP", "process"),
@@ -27,13 +25,7 @@ class GODbSqlite(KnowledgeSource):
     formats = "GO.db extdata/GO.sqlite"
 
     def _connect(self):
-        path = self.require_path()
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            db.execute("SELECT count(*) FROM go_term").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise Gener1Error(f"not a Bioconductor GO.db SQLite file ({exc})", path=path) from None
-        return db
+        return open_sqlite(self.require_path(), "go_term", "Bioconductor GO.db")
 
     def version(self):
         db = self._connect()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from ...errors import Gener1Error
-from .base import KnowledgeSource, iter_tsv
+from .base import KnowledgeSource, iter_tsv, open_sqlite
 from .go import NAMESPACE_LIBRARY
 
 GO_TABLES = (("go_bp", "GO_BP"), ("go_mf", "GO_MF"), ("go_cc", "GO_CC"))
@@ -21,13 +19,7 @@ class OrgDbSqlite(KnowledgeSource):
     provides_genes = True
 
     def _connect(self):
-        path = self.require_path()
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            db.execute("SELECT count(*) FROM gene_info").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise Gener1Error(f"not a Bioconductor org.*.eg.db SQLite file ({exc})", path=path) from None
-        return db
+        return open_sqlite(self.require_path(), "gene_info", "Bioconductor org.*.eg.db")
 
     def version(self):
         meta = dict(self._connect().execute("SELECT name, value FROM metadata").fetchall())
