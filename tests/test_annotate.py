@@ -164,3 +164,19 @@ def test_chunks_gather_into_one_report(fake_model, sets_file, tiny_kb_path, tmp_
     assert [r["id"] for r in rows] == ["perox", "p53", "empty", "noise", "perox"]
     html = (tmp_path / "all" / "report.html").read_text()
     assert html.count('<section class="card">') == 5 and html.count("data:image/png;base64") == 5
+
+
+def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
+    from gener1_tool.annotation.generate import _shared_prefix, generate, render_prompt
+    from gener1_tool.reasoning.prompts import build_prompt
+    from gener1_tool.training.base import load_model, tiny_model
+
+    model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=1)
+    model, tokenizer = load_model(str(model_dir), threads=1)
+    prompts = [build_prompt(genes, mode="model-only") for genes in (["PEX1", "PEX2"], ["TP53", "MDM2", "CDKN1A"], ["X"])]
+    ids = [tokenizer(render_prompt(tokenizer, p), add_special_tokens=False)["input_ids"] for p in prompts]
+    assert _shared_prefix(ids) > 100  # system message + instructions are shared
+    cached = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, prefix_cache=True)
+    plain = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, prefix_cache=False)
+    single = [generate(model, tokenizer, [p], max_new_tokens=10)[0] for p in prompts]
+    assert cached == plain == single

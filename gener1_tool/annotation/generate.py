@@ -20,12 +20,29 @@ def render_prompt(tokenizer, prompt) -> str:
     return "\n\n".join(lines) + "\n\nAssistant:"
 
 
+def _shared_prefix(rows: list[list[int]]) -> int:
+    """Length of the token prefix every row shares (system prompt + instructions)."""
+    if not rows:
+        return 0
+    first, n = rows[0], min(len(r) for r in rows)
+    for i in range(n):
+        if any(r[i] != first[i] for r in rows):
+            return i
+    return n
+
+
 def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
-             do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False) -> list[str]:
+             do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
+             prefix_cache: bool = True) -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
 
     Prompts are sorted by length so each batch pads little; the output keeps the input order. Greedy
     decoding is deterministic; with ``do_sample`` the seed fixes the samples for a given batch layout.
+
+    ``prefix_cache``: every gener1 prompt starts with the same system message and instructions (~300
+    tokens). Their key/value cache is computed once and shared by every row of every batch, so prefill
+    only pays for each set's own evidence and genes. Rows are laid out ``[prefix][padding][own tokens]``;
+    position ids come from the attention mask, so each row's own tokens continue right after the prefix.
     """
     import torch
     from transformers import GenerationConfig
@@ -38,8 +55,11 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
     gen_config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=do_sample, eos_token_id=eos,
                                   pad_token_id=pad, use_cache=True,
                                   **({"temperature": temperature, "top_p": top_p} if do_sample else {}))
-    lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    lengths = [len(r) for r in ids]
     order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    # Keep at least one own token per row: generation starts from the last real token.
+    n_prefix = min(_shared_prefix(ids), min(lengths) - 1) if prefix_cache and len(texts) > 1 else 0
     outputs: list[str | None] = [None] * len(texts)
 
     batches = range(0, len(order), max(1, batch_size))
@@ -53,12 +73,21 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
     tokenizer.padding_side = "left"  # generation continues from the right edge of every row
     try:
         torch.manual_seed(seed)
+        prefix = None
+        if n_prefix > 0:
+            prefix_ids = torch.tensor([ids[0][:n_prefix]], device=model.device)
+            with torch.inference_mode():
+                prefix = model(input_ids=prefix_ids, use_cache=True).past_key_values
         for start in batches:
             idx = order[start : start + batch_size]
-            enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
-            enc = {k: v.to(model.device) for k, v in enc.items()}
+            if prefix is None:
+                enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
+                enc = {k: v.to(model.device) for k, v in enc.items()}
+                cache = None
+            else:
+                enc, cache = _with_prefix(prefix, [ids[i] for i in idx], n_prefix, pad, model.device)
             with torch.inference_mode():
-                out = model.generate(**enc, generation_config=gen_config)
+                out = model.generate(**enc, past_key_values=cache, generation_config=gen_config)
             new_tokens = out[:, enc["input_ids"].shape[1]:]
             for i, row in zip(idx, new_tokens):
                 outputs[i] = tokenizer.decode(row, skip_special_tokens=True).strip()
@@ -66,3 +95,23 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
         tokenizer.padding_side = old_side
         model.train(was_training)
     return outputs  # type: ignore[return-value]
+
+
+def _with_prefix(prefix, rows: list[list[int]], n_prefix: int, pad: int, device):
+    """Inputs ``[prefix][left padding][own tokens]`` and a copy of the prefix cache for every row."""
+    import copy
+
+    import torch
+
+    width = max(len(r) for r in rows) - n_prefix
+    input_ids = torch.full((len(rows), n_prefix + width), pad, dtype=torch.long)
+    mask = torch.zeros_like(input_ids)
+    for j, row in enumerate(rows):
+        own = row[n_prefix:]
+        input_ids[j, :n_prefix] = torch.tensor(row[:n_prefix])
+        input_ids[j, n_prefix + width - len(own):] = torch.tensor(own)
+        mask[j, :n_prefix] = 1
+        mask[j, n_prefix + width - len(own):] = 1
+    cache = copy.deepcopy(prefix)
+    cache.batch_repeat_interleave(len(rows))
+    return {"input_ids": input_ids.to(device), "attention_mask": mask.to(device)}, cache
