@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
+from ..knowledge.store import normalise_term_name
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,3 @@ def evaluation_term_names() -> frozenset[str]:
     for name in BENCHMARKS:
         names.update(normalise_term_name(gs.gold_name) for gs in load(name) if gs.gold_name)
     return frozenset(names)
-
-
-def normalise_term_name(name: str) -> str:
-    return " ".join(name.lower().replace("_", " ").split())

@@ -33,9 +33,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from ..benchmarks import normalise_term_name
 from ..genes.geneset import GeneSet
-from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
+from ..knowledge.store import GO_LIBRARIES, KnowledgeBase, normalise_term_name
 from .batch import bh_adjust, ora, overlap_gene_lists
 from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, KBLibraries, kb_libraries
 

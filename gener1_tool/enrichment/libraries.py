@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from ..benchmarks import normalise_term_name
-from ..knowledge.store import KnowledgeBase
+from ..knowledge.store import KnowledgeBase, normalise_term_name
 from .batch import Background, LibraryMatrix
 
 #: Term-size window used by evidence and baselines: classic GSEA/Enrichr practice. Terms of 1–2

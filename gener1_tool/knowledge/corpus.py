@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import Gener1Error
-from .store import KnowledgeBase
+from .store import KnowledgeBase, normalise_term_name
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "gene_name": ("{symbol} is the gene symbol for {full_name}.", "The gene {symbol} encodes {full_name}.",
@@ -68,10 +68,6 @@ class CorpusReport:
         }
 
 
-def _normalise(name: str) -> str:
-    return " ".join(name.lower().replace("_", " ").split())
-
-
 def _choose(options: tuple[str, ...], key: str, seed: int) -> str:
     digest = hashlib.blake2b(f"{seed}|{key}".encode(), digest_size=4).digest()
     return options[int.from_bytes(digest, "little") % len(options)]
@@ -96,7 +92,7 @@ def corpus_knowledge(kb: KnowledgeBase, output: str | Path, *, exclude_terms: It
                      progress: Callable[[int], None] | None = None) -> CorpusReport:
     """Write the warm-up corpus as JSONL (text, gene, relation, source, library, term_id); return counts."""
     excluded_ids = set(exclude_terms)
-    excluded_names = {_normalise(n) for n in exclude_names}
+    excluded_names = {normalise_term_name(n) for n in exclude_names}
     drop_evidence = {e.strip().upper() for e in exclude_evidence if e.strip()}
     wanted = set(relations) if relations else None
     if wanted and not wanted <= set(TEMPLATES):
@@ -130,7 +126,7 @@ def corpus_knowledge(kb: KnowledgeBase, output: str | Path, *, exclude_terms: It
             if term.term_id in excluded_ids:
                 report.excluded_by_id += 1
                 continue
-            if _normalise(term.name) in excluded_names:
+            if normalise_term_name(term.name) in excluded_names:
                 report.excluded_by_name += 1
                 continue
             if evidence.upper() in drop_evidence:

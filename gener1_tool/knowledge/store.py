@@ -65,6 +65,12 @@ DEFAULT_PROPAGATION = ("is_a", "part_of")
 REGULATION_RELATIONS = ("regulates", "positively_regulates", "negatively_regulates")
 
 
+def normalise_term_name(name: str) -> str:
+    """The form in which two term names count as the same (case, underscores, spacing ignored): what
+    held-out names, evaluation-name exclusion and name-level splits compare."""
+    return " ".join(name.lower().replace("_", " ").split())
+
+
 def ancestor_closure(parents: dict[str, list[str]]):
     """A memoised ``term -> frozenset(ancestors)`` over a child → parents map (GO is a DAG a few dozen
     levels deep; iterative DFS, reusing the closure of every parent already seen)."""
