@@ -102,22 +102,6 @@ def load_sets(config: AnnotateConfig, kb: KnowledgeBase) -> list[tuple[int, Gene
     return indexed[config.start:end]
 
 
-def _done_indices(jsonl: Path) -> set[int]:
-    done = set()
-    if not jsonl.exists():
-        return done
-    with open(jsonl, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                done.add(int(json.loads(line)["index"]))
-            except (ValueError, KeyError):
-                continue  # a torn last line from a killed run: that set is simply redone
-    return done
-
-
 def _append(fh, records: list[dict]) -> None:
     for rec in records:
         fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -138,7 +122,7 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
         jsonl.unlink()
     kb = KnowledgeBase(config.kb or paths.default_kb_path())
     selected = load_sets(config, kb)
-    done = _done_indices(jsonl) if config.resume else set()
+    done = {r["index"] for r in read_records(jsonl)} if config.resume else set()
     todo = [(i, gs) for i, gs in selected if i not in done]
 
     model_spec = config.model or default_model()
@@ -268,9 +252,9 @@ def read_records(jsonl: Path) -> list[dict]:
             for line in fh:
                 try:
                     rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                by_index[rec["index"]] = rec
+                    by_index[int(rec["index"])] = rec
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn last line from a killed run: that set is simply redone
     return [by_index[i] for i in sorted(by_index)]
 
 
