@@ -63,6 +63,8 @@ def kb(tmp_path_factory):
 def builder(kb, **options):
     options.setdefault("min_size", 1)
     options.setdefault("max_size", None)
+    options.setdefault("max_genes", 10)  # these tests read every gene note; the compact default is tested below
+    options.setdefault("max_chars", 2500)
     return EvidenceBuilder(kb, ["GO_BP", "GO_MF", "GO_CC", "KEGG"], **options)
 
 
@@ -156,3 +158,11 @@ def test_real_kb_bundles_hold_out_the_gold(default_kb):
         names = {t.name.lower() for t in b.top_terms()}
         assert gs.gold_name.lower() not in names
     assert sum(1 for b in bundles if b.top_terms()) >= 45  # real sets do have enriched terms
+
+
+def test_default_bundle_is_compact_enough_for_cpu_prompts(kb):
+    # The shipped model is trained on the default size; a bigger default would change what it reads.
+    bundle = EvidenceBuilder(kb, ["GO_BP", "GO_MF", "GO_CC", "KEGG"], min_size=1, max_size=None).build(OXPHOS)
+    assert 0 < len(bundle.genes) <= 4 < len(builder(kb).build(OXPHOS).genes)
+    assert len(bundle.to_prompt_text()) <= 1600
+    assert bundle.enriched["GO_BP"][0].term_id == "GO:0006119"

