@@ -5,7 +5,7 @@ GENER1_HOME ?= $(HOME)/.cache/gener1
 KB := $(GENER1_HOME)/kb/default.sqlite
 OUT ?= out
 
-.PHONY: install install-system data demo test test-slow benchmarks
+.PHONY: install install-system data demo test test-slow benchmarks default-model evaluate-default-model ablations
 
 install: install-system
 	$(PIP) install --quiet --disable-pip-version-check -e '.[dev]' -e ./plugins/gener1-hgnc-groups
@@ -42,3 +42,15 @@ test-slow: data
 
 benchmarks: data
 	$(PYTHON) benchmarks/kb_build.py
+
+# The shipped default model: train it again (~1.5 h on 2 cores; SHIP=1 copies it into the package),
+# score it on the paper's five benchmarks with the baselines, and run the paper's ablations.
+default-model: data
+	bin/gener1-train-default-model runs/default-model
+
+evaluate-default-model: data
+	WARMUP=runs/default-model/warmup ABLATIONS="sft=runs/default-model/reason" \
+	  bin/gener1-evaluate-default-model runs/default-model-eval
+
+ablations: data
+	bin/gener1-train-ablations runs/default-model runs/default-model-eval

