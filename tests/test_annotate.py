@@ -49,7 +49,7 @@ class FakeModel:
 @pytest.fixture
 def fake_model(monkeypatch):
     fake = FakeModel()
-    monkeypatch.setattr("gener1_tool.training.base.load_model", lambda spec, threads=None: (object(), FakeTokenizer()))
+    monkeypatch.setattr("gener1_tool.training.base.load_model", lambda spec, threads=None, merge_adapter=False: (object(), FakeTokenizer()))
     monkeypatch.setattr("gener1_tool.annotation.generate.generate", fake.generate)
     return fake
 
@@ -113,14 +113,18 @@ def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
     assert result.n_skipped_resume == 5 and len(read_tsv(out / "annotations.tsv")) == 5
 
 
-def test_default_model_warning_and_cli(fake_model, sets_file, tiny_kb_path, tmp_path):
+def test_default_model_warning_and_cli(fake_model, sets_file, tiny_kb_path, tmp_path, monkeypatch):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(out), "--kb", str(tiny_kb_path),
                                       "--mode", "model-only"])
     assert result.exit_code == 0, result.output
-    assert "no trained default model is shipped yet" in result.output
+    assert "no trained default model is shipped yet" not in result.output  # the shipped model is the default
     assert "5 gene sets annotated" in result.output
     assert len(read_tsv(out / "annotations.tsv")) == 5
+    # without a shipped model (a package built without it) the base is used, and the user is told
+    monkeypatch.setattr("gener1_tool.annotation.annotate.default_model", lambda: "smollm2-135m-instruct")
+    result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(tmp_path / "o2"), "--kb", str(tiny_kb_path)])
+    assert result.exit_code == 0 and "no trained default model is shipped yet" in result.output
 
 
 def test_bad_inputs(fake_model, tmp_path, tiny_kb_path):

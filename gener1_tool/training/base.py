@@ -173,7 +173,7 @@ def load_model(spec: str | os.PathLike | None = None, *, trainable_adapter: bool
 
     An adapter directory loads onto its base: as a frozen PeftModel (inference), a trainable one
     (``trainable_adapter``: a later stage continues the same adapter), or merged into a plain model
-    (``merge_adapter``: full fine-tuning from a LoRA stage).
+    (``merge_adapter``: full fine-tuning from a LoRA stage, or faster inference).
     """
     import torch
     from transformers import AutoModelForCausalLM

@@ -243,6 +243,7 @@ def make_callbacks(out: Path, losses: list[float]):
 def run_trainer(trainer, config: StageConfig, out: Path, stage: str, losses: list[float], data_report: dict,
                 tokenizer) -> TrainResult:
     """Train (resuming from the last checkpoint when asked), save the final model into ``out``, report."""
+    from . import base
     if not config.progress:  # a library stays quiet; the JSONL log and the result carry the numbers
         from transformers.trainer_callback import PrinterCallback
 
