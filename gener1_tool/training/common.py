@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Gener1Error
+from . import base  # cheap: no torch at import time
 
 RUN_FILE = "gener1_run.json"
 DATA_REPORT_FILE = "data_report.json"
@@ -193,11 +194,8 @@ def load_for_training(config: StageConfig):
     A LoRA adapter directory as input continues that adapter when ``lora`` is on (one adapter per chain,
     on the original base) and is merged into its base for full fine-tuning otherwise.
     """
-    from . import base
-    from .base import is_adapter_dir, resolve_model_dir
-
-    path = resolve_model_dir(config.model)
-    adapter = is_adapter_dir(path)
+    path = base.resolve_model_dir(config.model)
+    adapter = base.is_adapter_dir(path)
     model, tokenizer = base.load_model(path, trainable_adapter=adapter and config.lora,
                                        merge_adapter=adapter and not config.lora, threads=config.threads)
     model.config.use_cache = False  # the KV cache is for generation; training only pays for it
@@ -243,7 +241,6 @@ def make_callbacks(out: Path, losses: list[float]):
 def run_trainer(trainer, config: StageConfig, out: Path, stage: str, losses: list[float], data_report: dict,
                 tokenizer) -> TrainResult:
     """Train (resuming from the last checkpoint when asked), save the final model into ``out``, report."""
-    from . import base
     if not config.progress:  # a library stays quiet; the JSONL log and the result carry the numbers
         from transformers.trainer_callback import PrinterCallback
 
