@@ -113,6 +113,21 @@ def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
     assert result.n_skipped_resume == 5 and len(read_tsv(out / "annotations.tsv")) == 5
 
 
+def test_enrichment_columns_hide_the_held_out_own_term(fake_model, tiny_kb_path, tmp_path):
+    sets = tmp_path / "gold.tsv"
+    sets.write_text("id\tname\tgenes\nGO:0005777\tperoxisome\tPEX1 PEX2 PEX3 PEX5\n")
+    shown = {}
+    for hold in (False, True):
+        out = tmp_path / f"hold{hold}"
+        annotate(AnnotateConfig([sets], out, model="fake", kb=tiny_kb_path, hold_out_own_term=hold))
+        record = json.loads(open(out / "annotations.jsonl").readline())
+        shown[hold] = (record["enrichment_top"]["term"].lower(), {r["Term"] for r in record["enrichment_top10"]})
+    assert shown[False][0] == "peroxisome" and "GO:0005777" in shown[False][1]
+    # Held out: the set's own term and every term named like its gold name are gone from what is shown.
+    assert shown[True][0] != "peroxisome"
+    assert not {"GO:0005777", "KEGG:hsa04146"} & shown[True][1] and shown[True][1]
+
+
 def test_default_model_warning_and_cli(fake_model, sets_file, tiny_kb_path, tmp_path, monkeypatch):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(out), "--kb", str(tiny_kb_path),

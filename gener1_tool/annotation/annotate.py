@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -189,6 +189,7 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
             records, prompts, waiting = [], [], []
             for (index, gs), ev, enr, stem in zip(batch, evidence, enrichment[b:b + config.batch_size],
                                                   stems[b:b + config.batch_size]):
+                enr = _without_held_out(enr, ev)
                 rec = _base_record(index, gs, ev, enr, config.mode)
                 rec["plot"] = str(dot_plot(enr, plot_dir / f"{stem}.png").relative_to(config.output_dir))
                 records.append(rec)
@@ -222,6 +223,15 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
             if progress:
                 progress(already + b + len(batch), total)
     return n_generated, n_tokens
+
+
+def _without_held_out(enrichment, evidence):
+    """The set's enrichment minus the terms its evidence held out (its own gold term under
+    --hold-out-own-term, --hold-out terms): the enrichment columns and plot must not show what the
+    model was not allowed to read. The bundle records the held-out IDs."""
+    if not evidence.hold_out:
+        return enrichment
+    return replace(enrichment, table=enrichment.table[~enrichment.table["Term"].isin(set(evidence.hold_out))])
 
 
 def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> dict:
