@@ -76,6 +76,21 @@ def test_grounded_teacher_consensus_naming_prefers_broad_coverage(builder):
     assert top == processes[0].name
 
 
+def test_grounded_teacher_strongest_naming_takes_the_best_term_of_any_branch():
+    from gener1_tool.enrichment.evidence import EnrichedTerm, EvidenceBundle
+
+    genes = ["KCNA1", "KCNA2", "KCNB1", "KCNC1"]
+    channel = EnrichedTerm("GO:0005249", "voltage-gated potassium channel activity", "GO_MF", 4, 40, 1e-9, 1e-7, genes)
+    transport = EnrichedTerm("GO:0071805", "potassium ion transmembrane transport", "GO_BP", 4, 120, 1e-7, 1e-5, genes)
+    bundle = EvidenceBundle("kv", 4, 4, 4, ["GO_BP", "GO_MF"], enriched={"GO_BP": [transport], "GO_MF": [channel]})
+    kv = GeneSet(id="kv", genes=genes)
+    assert answer.parse(get_teacher("grounded", naming="top").write(kv, bundle)).name == transport.name
+    strongest = answer.parse(get_teacher("grounded", naming="strongest").write(kv, bundle))
+    assert strongest.name == channel.name and strongest.errors == []
+    with pytest.raises(Gener1Error, match="naming must be one of top, strongest, consensus"):
+        get_teacher("grounded", naming="best")
+
+
 def test_grounded_teacher_answers_unrelated_without_shared_evidence(builder):
     parsed = answer.parse(get_teacher("grounded").write(MIXED, builder.build(MIXED)))
     assert parsed.name == answer.UNRELATED and parsed.confidence == 0.0

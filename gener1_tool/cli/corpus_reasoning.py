@@ -35,7 +35,7 @@ def parse_options(items) -> dict:
                    "import (existing traces), or a third-party one (`gener1 plugins`).")
 @click.option("-O", "--teacher-option", "teacher_options", multiple=True, metavar="KEY=VALUE",
               help="Teacher setting, repeatable. openai: base_url, model, api_key, timeout, retries, temperature, "
-                   "max_tokens, mode. grounded: seed, naming (top|consensus), fdr, max_gene_steps. import: path.")
+                   "max_tokens, mode. grounded: seed, naming (top|strongest|consensus), fdr, max_gene_steps. import: path.")
 @click.option("--threshold", default=0.7, show_default=True, type=float,
               help="Keep an example when similarity(teacher name, gold name) is above this.")
 @click.option("-e", "--encoder", "encoders", multiple=True, metavar="NAME[=PATH]",

@@ -132,6 +132,7 @@ PHRASES = {
     ],
 }
 GO_KINDS = {"GO_BP": "process", "GO_MF": "function", "GO_CC": "component"}
+NAMINGS = ("top", "strongest", "consensus")
 STEP_ORDER = ("process", "pathway", "complex", "function", "component", "phenotype")
 
 
@@ -166,7 +167,9 @@ class GroundedTeacher(Teacher):
     support the named term first), then a conclusion that names the process.
 
     ``naming="top"`` names the most significant GO process term (any term when no process is enriched);
-    ``"consensus"`` takes, among the top ``consensus_k`` process terms, the one that covers most input
+    ``"strongest"`` names the most significant term of any library (a GO function or component, a pathway,
+    a complex), so sets defined by a shared function or location are named after it rather than after a
+    process their genes also touch; ``"consensus"`` takes, among the top ``consensus_k`` process terms, the one that covers most input
     genes (ties: the more significant), since the single most significant term is often a narrow one.
 
     Confidence = share of the input genes in the named term, capped at 0.95 (a curated term never gives
@@ -180,8 +183,8 @@ class GroundedTeacher(Teacher):
 
     def __init__(self, seed: int = 0, naming: str = "top", consensus_k: int = 3, terms_per_step: int = 3,
                  max_gene_steps: int = 3, max_steps: int = 8, relations: dict[str, str] | None = None):
-        if naming not in ("top", "consensus"):
-            raise Gener1Error(f"grounded teacher: naming must be 'top' or 'consensus', not {naming!r}")
+        if naming not in NAMINGS:
+            raise Gener1Error(f"grounded teacher: naming must be one of {', '.join(NAMINGS)}, not {naming!r}")
         self.seed = int(seed)
         self.naming = naming
         self.consensus_k = int(consensus_k)
@@ -192,12 +195,16 @@ class GroundedTeacher(Teacher):
 
     def choose_name(self, bundle):
         """The enriched term that names the process (None when nothing is enriched)."""
-        processes = [t for lib, ts in bundle.enriched.items() if library_kind(lib, self.relations) == "process" for t in ts]
-        processes.sort(key=lambda t: (t.pvalue, t.term_size, t.term_id))
-        candidates = processes or bundle.top_terms()
+        if self.naming == "strongest":
+            candidates = bundle.top_terms()
+        else:
+            processes = [t for lib, ts in bundle.enriched.items()
+                         if library_kind(lib, self.relations) == "process" for t in ts]
+            processes.sort(key=lambda t: (t.pvalue, t.term_size, t.term_id))
+            candidates = processes or bundle.top_terms()
         if not candidates:
             return None
-        if self.naming == "top":
+        if self.naming != "consensus":
             return candidates[0]
         top = candidates[: self.consensus_k]
         return max(top, key=lambda t: (t.overlap, -top.index(t)))
