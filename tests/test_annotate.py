@@ -19,6 +19,7 @@ GOOD_P53 = ("Process: DNA damage response, signal transduction by p53 class medi
             "<think>The gene TP53 is involved in DNA damage response.</think>\n"
             "<think>The gene BRCA9 has function for DNA repair.</think>")
 GARBAGE = "these genes are interesting"
+FORCED_MYC = " MYC target genes (0.7)\nReasoning:\n<think>The gene MYC has function for transcription.</think>"
 
 
 class FakeTokenizer:
@@ -32,12 +33,14 @@ class FakeModel:
     def __init__(self):
         self.calls = []
 
-    def generate(self, model, tokenizer, prompts, *, do_sample=False, **kwargs):
+    def generate(self, model, tokenizer, prompts, *, do_sample=False, answer_prefix="", **kwargs):
         self.calls.append((len(prompts), do_sample))
         out = []
         for p in prompts:
             text = p[-1]["content"].split("Here is the gene set:")[-1]
-            if "PEX1" in text:
+            if answer_prefix:  # the forced last attempt: MYC sets then answer well; others still have no name
+                out.append(answer_prefix + (FORCED_MYC if "MYC" in text else "\n" + GARBAGE))
+            elif "PEX1" in text:
                 out.append(GOOD_PEROX)
             elif "TP53" in text:
                 out.append(GOOD_P53 if do_sample else GARBAGE)
@@ -85,7 +88,9 @@ def test_one_row_per_set_with_statuses_claims_and_enrichment(fake_model, sets_fi
     assert p53["claims_unsupported"] == "1"  # BRCA9 is not in the set
     assert by[("empty", 2)]["status"] == "empty_set" and by[("empty", 2)]["name"] == ""
     noise = by[("noise", 3)]
-    assert noise["status"] == "format_error" and noise["attempts"] == "3" and "no_known_genes" in noise["flags"]
+    # greedy, 2 sampled retries, then the forced "Process:" attempt, which finds no name either
+    assert noise["status"] == "format_error" and noise["attempts"] == "4" and "no_known_genes" in noise["flags"]
+    assert "forced_answer_prefix" not in noise["flags"]  # the forced text had no name: the first try is kept
     assert result.status_counts == {"ok": 3, "format_error": 1, "empty_set": 1}
     records = [json.loads(line) for line in open(out / "annotations.jsonl")]
     assert records[3]["raw"] == GARBAGE and records[1]["answer"]["steps"][0].startswith("The gene TP53")
@@ -96,6 +101,23 @@ def test_one_row_per_set_with_statuses_claims_and_enrichment(fake_model, sets_fi
     assert "no trained default model" not in html  # a model was given explicitly
 
 
+def test_forced_answer_prefix_recovers_a_malformed_set_and_is_flagged(fake_model, tiny_kb_path, tmp_path):
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("id\tgenes\nmyc\tMYC MAX NPM1\nnoise\tFOO1 BAR2\n")
+    annotate(AnnotateConfig([sets], tmp_path / "out", model="fake", kb=tiny_kb_path, retries=1))
+    myc, noise = read_tsv(tmp_path / "out" / "annotations.tsv")
+    assert (myc["status"], myc["name"], myc["confidence"], myc["attempts"]) == ("ok", "MYC target genes", "0.70", "3")
+    assert "forced_answer_prefix" in myc["flags"].split(";")
+    assert noise["status"] == "format_error" and "forced_answer_prefix" not in noise["flags"]
+    record = json.loads(open(tmp_path / "out" / "annotations.jsonl").readline())
+    assert record["raw"].startswith("Process: MYC target genes") and record["answer"]["steps"]
+    # greedy batch, one sampled retry of both sets, one forced attempt of both
+    assert fake_model.calls == [(2, False), (2, True), (2, False)]
+
+    annotate(AnnotateConfig([sets], tmp_path / "off", model="fake", kb=tiny_kb_path, retries=1, force_format=False))
+    assert [r["status"] for r in read_tsv(tmp_path / "off" / "annotations.tsv")] == ["format_error", "format_error"]
+
+
 def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
     out = tmp_path / "out"
     annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, start=1, limit=2))
@@ -104,8 +126,9 @@ def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
     result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, resume=True))
     assert result.n_skipped_resume == 2 and result.n_sets == 5
     assert [r["id"] for r in read_tsv(out / "annotations.tsv")] == ["perox", "p53", "empty", "noise", "perox"]
-    # Only the three sets not kept were generated (perox, noise, perox), then noise's two retries.
-    assert fake_model.calls[calls_before:] == [(3, False), (1, True), (1, True)]
+    # Only the three sets not kept were generated (perox, noise, perox), then noise's two retries and its
+    # forced-opening attempt.
+    assert fake_model.calls[calls_before:] == [(3, False), (1, True), (1, True), (1, False)]
     # A torn last line (killed mid-write) is redone, not fatal.
     with open(out / "annotations.jsonl", "a") as fh:
         fh.write('{"index": 9, "id": "tor')
@@ -199,3 +222,14 @@ def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
     plain = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, prefix_cache=False)
     single = [generate(model, tokenizer, [p], max_new_tokens=10)[0] for p in prompts]
     assert cached == plain == single
+    # A forced answer opening is returned with the text, which continues exactly as the plain prompt would
+    # after that opening (the prefix cache included).
+    forced = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, answer_prefix="Process:")
+    assert all(t.startswith("Process:") for t in forced)
+    rows = [tokenizer(render_prompt(tokenizer, p) + "Process:", add_special_tokens=False)["input_ids"] for p in prompts]
+    for row, text in zip(rows, forced):
+        import torch
+
+        greedy = model.generate(torch.tensor([row]), attention_mask=torch.ones(1, len(row), dtype=torch.long),
+                                max_new_tokens=10, do_sample=False, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+        assert text == ("Process:" + tokenizer.decode(greedy[0, len(row):], skip_special_tokens=True)).strip()

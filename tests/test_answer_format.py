@@ -39,6 +39,7 @@ def test_confidence_line_and_unrelated():
 @pytest.mark.parametrize("text, errors, well_formed", [
     ("I think these genes do stuff.", ["no 'Process:' line", "no <think> steps"], False),
     ("Process: \n<think>x</think>", ["empty process name"], False),
+    ("Process:\nthese genes are interesting\n<think>x</think>", ["empty process name"], False),  # name is on its line
     ("Process: cell cycle", ["no <think> steps"], False),
     ("Process: cell cycle\n<think>a</think><think>b", ["unbalanced <think> tags"], True),
     (None, ["no text"], False),

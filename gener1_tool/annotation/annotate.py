@@ -4,8 +4,9 @@ the classical enrichment beside it. The final table always has exactly one row p
 Flow: read sets (any input format, symbol hygiene) → slice ``--start/--limit`` → skip what ``--resume``
 finds already written → enrichment (ORA, p-values identical to gseapy) and evidence bundles → prompts
 (``--mode grounded`` shows the evidence, ``model-only`` is the paper's genes-only protocol) → batched
-greedy generation → parse; malformed outputs retried with sampling up to ``retries`` times, then kept
-with status ``format_error`` and their raw text → claim check against the KB → one JSON line per set,
+greedy generation → parse; malformed outputs retried with sampling up to ``retries`` times, then (with
+``force_format``) once more greedily with the answer opened by ``Process:`` (flagged ``forced_answer_prefix``),
+then kept with status ``format_error`` and their raw text → claim check against the KB → one JSON line per set,
 appended and fsynced as each batch finishes (so an interrupted run resumes without losing work) →
 TSV and HTML report rebuilt from the JSONL.
 """
@@ -63,6 +64,9 @@ class AnnotateConfig:
     max_new_tokens: int = 256
     retries: int = 2
     retry_temperature: float = 0.7
+    # A small model sometimes opens with prose and never reaches the Process line; forcing the answer's
+    # opening on one last greedy attempt recovers most of those rows (the model still writes name and steps).
+    force_format: bool = True
     seed: int = 0
     threads: int | None = None
     require_reasoning: bool = True
@@ -214,6 +218,14 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
                 n_generated += len(retry_texts)
                 for (rec, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config)
+            again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
+            if config.force_format and again:
+                forced_texts = generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
+                                        batch_size=config.batch_size, seed=config.seed,
+                                        answer_prefix=answer_format.ANSWER_PREFIX)
+                n_generated += len(forced_texts)
+                for (rec, _), text in zip(again, forced_texts):
+                    _settle(rec, text, attempt=config.retries + 2, config=config, forced=True)
             for rec, (_, gs) in zip(records, batch):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
@@ -253,11 +265,16 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
     }
 
 
-def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig) -> None:
+FORCED_FLAG = "forced_answer_prefix"
+
+
+def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:
     parsed = answer_format.parse(text)
     ok = parsed.well_formed(require_reasoning=config.require_reasoning)
     if ok or rec["raw"] is None or parsed.name:  # keep the best try: a parseable name beats none
         rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name or "", confidence=parsed.confidence)
+        if forced:  # the kept text opened with a forced "Process:": say so in the TSV's flags column
+            rec["flags"] = [*rec["flags"], FORCED_FLAG]
     rec["attempts"] = attempt
     rec["status"] = STATUS_OK if ok else STATUS_FORMAT_ERROR
     rec["answer"] = rec["answer"] or parsed.to_dict()

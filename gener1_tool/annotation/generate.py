@@ -33,7 +33,7 @@ def _shared_prefix(rows: list[list[int]]) -> int:
 
 def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
-             prefix_cache: bool = True) -> list[str]:
+             prefix_cache: bool = True, answer_prefix: str = "") -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
 
     Prompts are sorted by length so each batch pads little; the output keeps the input order. Greedy
@@ -47,7 +47,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
     import torch
     from transformers import GenerationConfig
 
-    texts = [render_prompt(tokenizer, p) for p in prompts]
+    texts = [render_prompt(tokenizer, p) + answer_prefix for p in prompts]
     if not texts:
         return []
     eos = tokenizer.eos_token_id
@@ -90,7 +90,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
                 out = model.generate(**enc, past_key_values=cache, generation_config=gen_config)
             new_tokens = out[:, enc["input_ids"].shape[1]:]
             for i, row in zip(idx, new_tokens):
-                outputs[i] = tokenizer.decode(row, skip_special_tokens=True).strip()
+                outputs[i] = (answer_prefix + tokenizer.decode(row, skip_special_tokens=True)).strip()
     finally:
         tokenizer.padding_side = old_side
         model.train(was_training)

@@ -23,8 +23,12 @@ import re
 from dataclasses import asdict, dataclass, field
 
 UNRELATED = "System of unrelated proteins"
+# What an answer starts with. ``gener1 annotate`` opens its last attempt with it when every free attempt
+# was malformed (the model then writes the name and reasoning itself; the row is flagged).
+ANSWER_PREFIX = "Process:"
 
-_PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**\s*process\s*\**\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+# The name is on the Process line itself ([ \t], not \s: "Process:" then a line of prose is no name).
+_PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**[ \t]*process[ \t]*\**[ \t]*[:：][ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
 _TRAILING_CONF = re.compile(
     r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>[01](?:\.\d+)?|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
 )
@@ -66,7 +70,7 @@ def render(name: str, steps: list[str] | None = None, confidence: float | None =
     name = " ".join(str(name).split())
     if not name:
         raise ValueError("an answer needs a non-empty process name")
-    head = f"Process: {name}"
+    head = f"{ANSWER_PREFIX} {name}"
     if confidence is not None:
         head += f" ({min(max(float(confidence), 0.0), 1.0):.2f})"
     lines = [head]
