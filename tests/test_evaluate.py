@@ -83,7 +83,7 @@ def test_statuses_missing_extra_empty_garbage(tmp_path, gold_file):
     assert method["counts"] == {"ok": 2, "missing": 1, "empty_name": 1, "format_error": 1, "extra": 1}
     assert method["duplicate_ids"] == ["S1"]
     # Compliance over the 5 gold sets: only S1 has a Process name *and* <think> steps.
-    assert method["format_compliance"] == {"rate": 0.2, "judged": 5, "compliant": 1}
+    assert method["format_compliance"] == {"rate": 0.2, "judged": 5, "compliant": 1, "forced_opening": 0}
     ds = method["datasets"]["gold"]
     assert ds["n"] == 5
     assert ds["rougeL"]["mean"] == pytest.approx(sum(rows[i]["rougeL"] for i in ("S1", "S2")) / 5)
@@ -235,15 +235,20 @@ def test_reads_gener1_annotate_outputs(tmp_path, gold_file):
          "raw": render("peroxisome organization", ["The genes are in the protein complex PEX."], 0.8),
          "answer": {"name": "peroxisome organization", "steps": ["The genes are in the protein complex PEX."]}},
         {"index": 0, "id": "S1", "name": "DNA damage response", "status": "ok", "gold_name": "DNA damage response",
-         "raw": render("DNA damage response", ["The gene TP53 has function for DNA damage."], 0.9)},
+         "raw": render("DNA damage response", ["The gene TP53 has function for DNA damage."], 0.9),
+         "flags": ["forced_answer_prefix"]},  # annotate's last attempt opened this answer with "Process:"
     ]
     jsonl = tmp_path / "annotations.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
     ev = evaluate(jsonl, None, encoders=(), require_reasoning=True)  # gold carried by the records
     rows = {r["id"]: r for r in ev.rows}
     assert rows["S1"]["status"] == "ok" and rows["S1"]["rougeL"] == 1.0  # the retry replaced the failure
-    assert ev.summary["methods"]["annotations"]["format_compliance"]["rate"] == 1.0
+    compliance = ev.summary["methods"]["annotations"]["format_compliance"]
+    assert compliance["rate"] == 1.0 and compliance["forced_opening"] == 1  # counted apart, and shown in the table
+    assert "| 100.0% (1 forced) |" in markdown_table(ev)
     tsv = tmp_path / "annotations.tsv"
-    tsv.write_text("id\tname\tconfidence\tstatus\nS1\t\t\tformat_error\nS2\tperoxisome organization\t0.80\tok\n")
+    tsv.write_text("id\tname\tconfidence\tstatus\tflags\nS1\t\t\tformat_error\t\n"
+                   "S2\tperoxisome organization\t0.80\tok\tforced_answer_prefix\n")
     rows = {r["id"]: r for r in evaluate(tsv, gold_file, encoders=()).rows}
     assert rows["S1"]["status"] == "format_error" and rows["S2"]["status"] == "ok" and rows["S3"]["status"] == "missing"
+    assert (rows["S1"]["forced_opening"], rows["S2"]["forced_opening"]) == (False, True)

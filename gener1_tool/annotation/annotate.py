@@ -265,16 +265,13 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
     }
 
 
-FORCED_FLAG = "forced_answer_prefix"
-
-
 def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:
     parsed = answer_format.parse(text)
     ok = parsed.well_formed(require_reasoning=config.require_reasoning)
     if ok or rec["raw"] is None or parsed.name:  # keep the best try: a parseable name beats none
         rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name or "", confidence=parsed.confidence)
         if forced:  # the kept text opened with a forced "Process:": say so in the TSV's flags column
-            rec["flags"] = [*rec["flags"], FORCED_FLAG]
+            rec["flags"] = [*rec["flags"], answer_format.FORCED_OPENING_FLAG]
     rec["attempts"] = attempt
     rec["status"] = STATUS_OK if ok else STATUS_FORMAT_ERROR
     rec["answer"] = rec["answer"] or parsed.to_dict()

@@ -48,6 +48,7 @@ class Prediction:
     steps: int = 0
     errors: list[str] = field(default_factory=list)
     line: int | None = None
+    forced_opening: bool = False  # `gener1 annotate` opened this answer with "Process:" after free attempts failed
 
 
 @dataclass
@@ -140,7 +141,7 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
     predictions: dict[str, Prediction] = {}
     duplicates: list[str] = []
     embedded: dict[str, str] = {}
-    for line, set_id, name, raw, steps, gold, failed in rows:
+    for line, set_id, name, raw, steps, gold, failed, forced in rows:
         if gold:
             embedded.setdefault(set_id, gold)
         if set_id in predictions:
@@ -151,6 +152,7 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
                                              errors=["the annotator found no parseable answer"], line=line)
             continue
         predictions[set_id] = _judge(set_id, name, raw, steps, require_reasoning, line)
+        predictions[set_id].forced_opening = forced
     return PredictionFile(label, path, predictions, duplicates, embedded or None)
 
 
@@ -191,7 +193,8 @@ def _jsonl_rows(path: Path, text: str):
         steps = rec.get("steps")
         gold = next((rec[k] for k in ("gold_name", "gold", "term_description") if rec.get(k)), None)
         failed = rec.get("status") == "format_error" and not raw
-        rows.append((number, str(set_id).strip(), name, raw, steps, gold, failed))
+        forced = answer_format.FORCED_OPENING_FLAG in (rec.get("flags") or [])
+        rows.append((number, str(set_id).strip(), name, raw, steps, gold, failed, forced))
     return rows
 
 
@@ -208,6 +211,7 @@ def _table_rows(path: Path, text: str):
     raw_idx = _find(header, RAW_COLUMNS)
     gold_idx = _find(header, GOLD_COLUMNS)
     status_idx = _find(header, ("status",))
+    flags_idx = _find(header, ("flags",))
     if id_idx is None or (name_idx is None and raw_idx is None):
         raise Gener1Error(f"a predictions table needs an ID column ({', '.join(ID_COLUMNS[:4])} ...) and a name "
                           f"column ({', '.join(NAME_COLUMNS[:4])} ...) or a raw answer column (raw, answer ...); "
@@ -222,8 +226,9 @@ def _table_rows(path: Path, text: str):
                 raise Gener1Error("row without an ID", path=path, line=number)
             cell = lambda i: fields[i] if i is not None and i < len(fields) else None  # noqa: E731
             failed = (cell(status_idx) or "").strip() == "format_error"  # `gener1 annotate` TSV: no parseable answer
+            forced = answer_format.FORCED_OPENING_FLAG in (cell(flags_idx) or "").split(";")
             rows.append((number, fields[id_idx].strip(), cell(name_idx), cell(raw_idx), None,
-                         (cell(gold_idx) or "").strip() or None, failed))
+                         (cell(gold_idx) or "").strip() or None, failed, forced))
     except csv.Error as exc:
         raise Gener1Error(f"malformed table ({exc})", path=path, line=reader.line_num) from None
     return rows

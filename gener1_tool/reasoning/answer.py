@@ -26,6 +26,7 @@ UNRELATED = "System of unrelated proteins"
 # What an answer starts with. ``gener1 annotate`` opens its last attempt with it when every free attempt
 # was malformed (the model then writes the name and reasoning itself; the row is flagged).
 ANSWER_PREFIX = "Process:"
+FORCED_OPENING_FLAG = "forced_answer_prefix"  # the row flag for such an answer (annotate writes, evaluate counts)
 
 # The name is on the Process line itself ([ \t], not \s: "Process:" then a line of prose is no name).
 _PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**[ \t]*process[ \t]*\**[ \t]*[:：][ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
