@@ -49,7 +49,8 @@ default-model: data
 	bin/gener1-train-default-model runs/default-model
 
 evaluate-default-model: data
-	PER_SET=40 STAGES_PER_SET=20 BATCH=32 WARMUP=runs/default-model/warmup ABLATIONS="sft=runs/default-model/reason" \
+	PER_SET=40 STAGES_PER_SET=20 SUBSET_MODES=model-only BATCH=32 WARMUP=runs/default-model/warmup \
+	  ABLATIONS="sft=runs/default-model/reason" \
 	  bin/gener1-evaluate-default-model runs/default-model-eval
 
 ablations: data
