@@ -70,7 +70,18 @@ def test_corpus_keeps_only_close_names_and_counts_every_drop(task_file, traces_f
     assert row["completion"][0]["role"] == "assistant"
     assert answer.parse(row["completion"][0]["content"]).name == "peroxisome organisation"
     assert row["similarity"] > 0.7 and row["teacher"] == "import" and row["gold_name"] == "peroxisome organization"
-    assert json.loads((tmp_path / "reasoning.jsonl.report.json").read_text())["kept"] == 1
+    written = json.loads((tmp_path / "reasoning.jsonl.report.json").read_text())
+    assert written["kept"] == 1
+    # the settings that made the corpus travel with it (a model card can cite them)
+    assert written["settings"]["teacher"] == "import" and written["settings"]["threshold"] == 0.7
+    assert written["settings"]["teacher_options"] == {"path": str(traces_file)}
+    assert written["settings"]["prompt_mode"] == "model-only" and written["settings"]["encoders"] == ["minilm"]
+
+
+def test_report_never_writes_a_teacher_secret(task_file, traces_file, tmp_path):
+    config = ReasoningCorpusConfig(input=str(task_file), output=str(tmp_path / "r.jsonl"), teacher="openai",
+                                   teacher_options={"base_url": "http://localhost:1/v1", "api_key": "sk-secret"})
+    assert config.settings()["teacher_options"] == {"base_url": "http://localhost:1/v1", "api_key": "<redacted>"}
 
 
 def test_threshold_is_configurable(task_file, traces_file, tmp_path):

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import Gener1Error
@@ -85,6 +85,13 @@ class ReasoningCorpusConfig:
     limit: int | None = None
     progress: bool = False
 
+    def settings(self) -> dict:
+        """What produced the corpus, for its report (a secret teacher option is never written)."""
+        settings = {k: v for k, v in asdict(self).items() if k not in ("output", "progress")}
+        settings["teacher_options"] = {k: ("<redacted>" if "key" in k.lower() or "token" in k.lower() else v)
+                                       for k, v in self.teacher_options.items()}
+        return settings
+
 
 @dataclass
 class CorpusReport:
@@ -94,11 +101,12 @@ class CorpusReport:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
     mean_similarity_kept: float | None = None
+    settings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"output": str(self.output), "total": self.total, "other_split": self.other_split, "kept": self.kept,
                 "dropped": dict(sorted(self.dropped.items())), "dropped_total": sum(self.dropped.values()),
-                "mean_similarity_kept": self.mean_similarity_kept}
+                "mean_similarity_kept": self.mean_similarity_kept, "settings": self.settings}
 
 
 def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold_out_gold: bool = True,
@@ -133,7 +141,8 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
     sets, counts = read_task_sets(config.input, split=config.split)
     if config.limit:
         sets = sets[: config.limit]
-    report = CorpusReport(output=Path(config.output), total=len(sets), other_split=counts["other_split"])
+    report = CorpusReport(output=Path(config.output), total=len(sets), other_split=counts["other_split"],
+                          settings=config.settings())
 
     usable = []
     for gs in sets:
