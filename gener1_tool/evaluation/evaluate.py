@@ -317,8 +317,10 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
     counts_note = "; ".join(f"{m}: " + ", ".join(f"{k} {v}" for k, v in evaluation.summary["methods"][m]["counts"].items() if v)
                             for m in evaluation.methods)
     lines.append("")
-    lines.append(f"Means over all gold sets (non-ok sets score 0). Status counts — {counts_note}. \"N forced\": "
-                 "compliant answers whose 'Process:' opening annotate forced after the free attempts failed.")
+    note = f"Means over all gold sets (non-ok sets score 0). Status counts — {counts_note}."
+    if any(evaluation.summary["methods"][m]["format_compliance"].get("forced_opening") for m in evaluation.methods):
+        note += " \"N forced\": compliant answers whose 'Process:' opening annotate forced after the free attempts failed."
+    lines.append(note)
     return "\n".join(lines) + "\n"
 
 
