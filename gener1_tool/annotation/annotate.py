@@ -208,24 +208,21 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
             n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
             for rec, prompt, text in zip(waiting, prompts, texts):
                 _settle(rec, text, attempt=1, config=config)
-            for attempt in range(2, config.retries + 2):  # malformed outputs: resample, all retries in one batch
+            # Malformed outputs get the later attempts, each over all of them in one batch: sampled retries,
+            # then (force_format) one greedy try with the answer opened by "Process:".
+            later = [(attempt, {"seed": config.seed + attempt, "do_sample": True, "temperature": config.retry_temperature})
+                     for attempt in range(2, config.retries + 2)]
+            if config.force_format:
+                later.append((config.retries + 2, {"seed": config.seed, "answer_prefix": answer_format.ANSWER_PREFIX}))
+            for attempt, how in later:
                 again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
                 if not again:
                     break
                 retry_texts = generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
-                                       batch_size=config.batch_size, seed=config.seed + attempt, do_sample=True,
-                                       temperature=config.retry_temperature)
+                                       batch_size=config.batch_size, **how)
                 n_generated += len(retry_texts)
                 for (rec, _), text in zip(again, retry_texts):
-                    _settle(rec, text, attempt=attempt, config=config)
-            again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
-            if config.force_format and again:
-                forced_texts = generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
-                                        batch_size=config.batch_size, seed=config.seed,
-                                        answer_prefix=answer_format.ANSWER_PREFIX)
-                n_generated += len(forced_texts)
-                for (rec, _), text in zip(again, forced_texts):
-                    _settle(rec, text, attempt=config.retries + 2, config=config, forced=True)
+                    _settle(rec, text, attempt=attempt, config=config, forced="answer_prefix" in how)
             for rec, (_, gs) in zip(records, batch):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
