@@ -252,3 +252,31 @@ def test_reads_gener1_annotate_outputs(tmp_path, gold_file):
     rows = {r["id"]: r for r in evaluate(tsv, gold_file, encoders=()).rows}
     assert rows["S1"]["status"] == "format_error" and rows["S2"]["status"] == "ok" and rows["S3"]["status"] == "missing"
     assert (rows["S1"]["forced_opening"], rows["S2"]["forced_opening"]) == (False, True)
+
+
+def test_shared_only_scores_the_sets_every_file_covers(tmp_path, gold_file):
+    # Two runs that stopped part-way: A has S1-S4, B has S1, S2 and S5. Shared: S1, S2.
+    a = tmp_path / "a.tsv"
+    a.write_text("id\tname\nS1\tDNA damage response\nS2\tperoxisome organization\nS3\tsomething\nS4\tcell cycle\n")
+    b = tmp_path / "b.tsv"
+    b.write_text("id\tname\nS1\tDNA repair\nS2\tperoxisome biogenesis\nS5\tangiogenesis\n")
+    full = evaluate([f"A={a}", f"B={b}"], gold_file, encoders=())
+    assert full.summary["methods"]["B"]["datasets"]["gold"]["n"] == 5
+    assert "shared_only" not in full.summary
+    shared = evaluate([f"A={a}", f"B={b}"], gold_file, encoders=(), shared_only=True)
+    assert {r["id"] for r in shared.rows} == {"S1", "S2"}  # left-out gold sets are neither scored nor "extra"
+    assert shared.summary["shared_only"] == {"scored": 2, "left_out": {"gold": 3}}
+    ds = shared.summary["methods"]["A"]["datasets"]["gold"]
+    assert ds["n"] == 2 and ds["rougeL"]["mean"] == pytest.approx(1.0)
+    assert shared.summary["methods"]["B"]["counts"]["missing"] == 0
+    assert "Scored on the 2 gold sets every file covers (gold 2); left out: gold 3." in markdown_table(shared)
+    c = tmp_path / "c.tsv"
+    c.write_text("id\tname\nS3\tsomething\n")
+    with pytest.raises(Gener1Error, match="no gold set has a row in every prediction file"):
+        evaluate([str(b), str(c)], gold_file, encoders=(), shared_only=True)
+    out = tmp_path / "ev"
+    result = CliRunner().invoke(cli, ["evaluate", "-p", f"A={a}", "-p", f"B={b}", "-g", str(gold_file), "--rouge-only",
+                                      "--shared-only", "-o", str(out), "--no-html"])
+    assert result.exit_code == 0, result.output
+    assert "left out: gold 3" in result.output
+    assert json.loads((out / "summary.json").read_text())["shared_only"]["scored"] == 2

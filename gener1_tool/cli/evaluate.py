@@ -35,9 +35,12 @@ from . import cli
 @click.option("--test-metric", "test_metrics", multiple=True,
               type=click.Choice(["rougeL", "rouge1", "rouge2", "similarity", "percentile_rank"]),
               help="Metric(s) of the paired t-tests between prediction files (default: rougeL and similarity).")
+@click.option("--shared-only", is_flag=True,
+              help="Score only the gold sets every prediction file has a row for (runs that stopped part-way); "
+                   "the table says how many sets of each dataset were left out.")
 @click.option("--no-html", is_flag=True, help="Do not write report.html.")
 def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, require_reasoning, kb_path,
-             no_percentile_rank, test_metrics, no_html):
+             no_percentile_rank, test_metrics, shared_only, no_html):
     """Score predicted gene-set names against gold names, as in the Gene-R1 paper.
 
     \b
@@ -51,6 +54,7 @@ def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, 
       gener1 evaluate -p names.tsv -b GO_BP -o eval/
       gener1 evaluate -p base=run1.jsonl -p tuned=run2.jsonl -b all -e minilm -e mpnet -o eval/
       gener1 evaluate -p hu2023_gpt4_GO_BP_1000.tsv --rouge-only -o eval/   # gold inside the file
+      gener1 evaluate -p a=runA/annotations.jsonl -p b=runB/annotations.jsonl -b all --shared-only -o eval/
     """
     gold = list(gold_files) + list(benchmarks)
     kb = None
@@ -62,7 +66,8 @@ def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, 
                                   encoders=() if rouge_only else (tuple(encoders) or DEFAULT_ENCODERS),
                                   require_reasoning=require_reasoning, kb=kb,
                                   percentile_rank=not no_percentile_rank,
-                                  compare_metrics=test_metrics or ("rougeL", "similarity"), progress=True)
+                                  compare_metrics=test_metrics or ("rougeL", "similarity"),
+                                  shared_only=shared_only, progress=True)
     written = write_evaluation(result, outdir, html=not no_html)
     click.echo(written["table"].read_text(encoding="utf-8"))
     for kind, path in written.items():

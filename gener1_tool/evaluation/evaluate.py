@@ -52,13 +52,16 @@ class Evaluation:
 
 
 def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reasoning: bool = False, kb=None,
-             percentile_rank: bool = True, compare_metrics=("rougeL", "similarity"), progress: bool = False) -> Evaluation:
+             percentile_rank: bool = True, compare_metrics=("rougeL", "similarity"), shared_only: bool = False,
+             progress: bool = False) -> Evaluation:
     """Score one or more prediction files (paths, or ``label=path``) against ``gold``.
 
     ``gold``: benchmark name(s) (``GO_BP`` ..., ``all``), gold file(s), or None to use the gold names carried by
     the first prediction file (e.g. Hu et al.'s calibration file). ``encoders=()`` skips similarity and
     percentile rank (ROUGE only). ``kb``: a ``KnowledgeBase`` or path whose term names form the
-    percentile-rank background for GO branches.
+    percentile-rank background for GO branches. ``shared_only``: score only the gold sets that every prediction
+    file has a row for (to compare runs that stopped part-way on the same sets); the summary records how many
+    gold sets were left out, per dataset.
     """
     specs = [predictions] if isinstance(predictions, (str, Path)) else list(predictions)
     if not specs:
@@ -75,12 +78,18 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
         gold_items = read_gold(gold)
     if not gold_items:
         raise Gener1Error("the gold has no sets")
+    left_out: dict[str, int] | None = None
+    not_scored: set[str] = set()  # gold IDs left out by shared_only: their rows are not "extra"
+    if shared_only:
+        all_ids = {g.id for g in gold_items}
+        gold_items, left_out = _shared_gold(gold_items, files)
+        not_scored = all_ids - {g.id for g in gold_items}
     encoders = tuple(encoders or ())
     datasets = list(dict.fromkeys(g.dataset for g in gold_items))
 
     rows: list[dict] = []
     for pf in files:
-        rows.extend(_score_file(pf, gold_items))
+        rows.extend(_score_file(pf, gold_items, not_scored))
     metric_names = list(metrics.ROUGE_METRICS)
     backgrounds: dict[str, str] = {}
     if encoders:
@@ -94,7 +103,23 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
     evaluation = Evaluation(rows=rows, summary={}, methods=methods, datasets=datasets, metrics=metric_names)
     evaluation.comparisons = _compare(evaluation, [m for m in compare_metrics if m in metric_names])
     evaluation.summary = _summarise(evaluation, files, encoders, require_reasoning, gold, backgrounds)
+    if left_out is not None:
+        evaluation.summary["shared_only"] = {"scored": len(gold_items), "left_out": left_out}
     return evaluation
+
+
+def _shared_gold(gold_items: list[GoldItem], files: list[PredictionFile]) -> tuple[list[GoldItem], dict[str, int]]:
+    """The gold sets every prediction file has a row for, and how many of each dataset were left out."""
+    kept = [g for g in gold_items if all(g.id in pf.predictions for pf in files)]
+    if not kept:
+        raise Gener1Error("--shared-only: no gold set has a row in every prediction file",
+                          path=", ".join(str(pf.path) for pf in files))
+    kept_ids = {g.id for g in kept}
+    left_out = {d: 0 for d in dict.fromkeys(g.dataset for g in gold_items)}
+    for g in gold_items:
+        if g.id not in kept_ids:
+            left_out[g.dataset] += 1
+    return kept, left_out
 
 
 def _dataset_name(pf: PredictionFile) -> str:
@@ -122,7 +147,7 @@ def _blank_scores() -> dict:
     return {"rougeL": 0.0, "rouge1": 0.0, "rouge2": 0.0, "similarity": None, "percentile_rank": None}
 
 
-def _score_file(pf: PredictionFile, gold_items: list[GoldItem]) -> list[dict]:
+def _score_file(pf: PredictionFile, gold_items: list[GoldItem], not_scored: set[str] = frozenset()) -> list[dict]:
     rows = []
     judgeable = any(q.format_ok is not None for q in pf.predictions.values())
     for g in gold_items:
@@ -144,7 +169,7 @@ def _score_file(pf: PredictionFile, gold_items: list[GoldItem]) -> list[dict]:
             r[m] = float(scores[m][i])
     gold_ids = {g.id for g in gold_items}
     for set_id, p in pf.predictions.items():
-        if set_id not in gold_ids:
+        if set_id not in gold_ids and set_id not in not_scored:
             rows.append({"method": pf.label, "dataset": "", "id": set_id, "status": "extra", "gold_name": None,
                          "predicted_name": p.name, "rougeL": None, "rouge1": None, "rouge2": None, "similarity": None,
                          "percentile_rank": None, "format_ok": p.format_ok, "confidence": p.confidence,
@@ -318,10 +343,20 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
                             for m in evaluation.methods)
     lines.append("")
     note = f"Means over all gold sets (non-ok sets score 0). Status counts — {counts_note}."
+    shared = evaluation.summary.get("shared_only")
+    if shared and any(shared["left_out"].values()):
+        sizes = ", ".join(f"{d} {block_n}" for d, block_n in _dataset_sizes(evaluation).items())
+        note += (f" Scored on the {shared['scored']} gold sets every file covers ({sizes}); left out: "
+                 + ", ".join(f"{d} {n}" for d, n in shared["left_out"].items()) + ".")
     if any(evaluation.summary["methods"][m]["format_compliance"].get("forced_opening") for m in evaluation.methods):
         note += " \"N forced\": compliant answers whose 'Process:' opening annotate forced after the free attempts failed."
     lines.append(note)
     return "\n".join(lines) + "\n"
+
+
+def _dataset_sizes(evaluation: Evaluation) -> dict[str, int]:
+    first = evaluation.summary["methods"][evaluation.methods[0]]["datasets"]
+    return {d: first[d]["n"] for d in evaluation.datasets}
 
 
 def write_evaluation(evaluation: Evaluation, outdir: str | Path, *, html: bool = True) -> dict[str, Path]:
