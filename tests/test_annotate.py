@@ -221,7 +221,8 @@ def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
     cached = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, prefix_cache=True)
     plain = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, prefix_cache=False)
     single = [generate(model, tokenizer, [p], max_new_tokens=10)[0] for p in prompts]
-    assert cached == plain == single
+    split = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, min_fill=1.0)  # a batch per length
+    assert cached == plain == single == split
     # A forced answer opening is returned with the text, which continues exactly as the plain prompt would
     # after that opening (the prefix cache included).
     forced = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, answer_prefix="Process:")
@@ -233,3 +234,13 @@ def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
         greedy = model.generate(torch.tensor([row]), attention_mask=torch.ones(1, len(row), dtype=torch.long),
                                 max_new_tokens=10, do_sample=False, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
         assert text == ("Process:" + tokenizer.decode(greedy[0, len(row):], skip_special_tokens=True)).strip()
+
+
+def test_batches_split_where_padding_would_dominate():
+    from gener1_tool.annotation.generate import plan_batches
+
+    # Two ~2,500-token prompts go together; the short ones do not pad to their length.
+    assert plan_batches([2500, 300, 310, 290, 2400], 32) == [[0, 4], [2, 1, 3]]
+    assert plan_batches([2500, 300, 310, 290, 2400], 32, min_fill=0) == [[0, 4, 2, 1, 3]]
+    assert plan_batches([100] * 5, 2) == [[0, 1], [2, 3], [4]]
+    assert plan_batches([], 4) == []
