@@ -246,6 +246,15 @@ def test_reads_gener1_annotate_outputs(tmp_path, gold_file):
     compliance = ev.summary["methods"]["annotations"]["format_compliance"]
     assert compliance["rate"] == 1.0 and compliance["forced_opening"] == 1  # counted apart, and shown in the table
     assert "| 100.0% (1 forced) |" in markdown_table(ev)
+    # Runs over separate input files (each numbering its sets from 0) concatenated into one file: positions
+    # are (source, index), so no run's records replace another's.
+    parts = tmp_path / "parts.jsonl"
+    parts.write_text("".join(json.dumps({"index": 0, "source": src, "id": i, "name": n}) + "\n"
+                             for src, i, n in (("a.tsv", "S1", "DNA damage response"), ("b.tsv", "S2", "peroxisome organization"),
+                                               ("b.tsv", "S2", "peroxisome organization"))))
+    both = evaluate(parts, gold_file, encoders=())
+    assert {r["id"]: r["status"] for r in both.rows if r["id"] in ("S1", "S2")} == {"S1": "ok", "S2": "ok"}
+    assert both.summary["methods"]["parts"]["duplicate_ids"] == []  # a resumed record replaces, it is no duplicate
     tsv = tmp_path / "annotations.tsv"
     tsv.write_text("id\tname\tconfidence\tstatus\tflags\nS1\t\t\tformat_error\t\n"
                    "S2\tperoxisome organization\t0.80\tok\tforced_answer_prefix\n")

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The exact runs behind benchmarks/default_model/v3/ (2026-12-01), from runs/default-model-eval after
+# `make evaluate-default-model` had drawn its samples (sample_stages/: 20 seeded sets per benchmark, 100 sets)
+# and `make default-model` had trained runs/default-model/{warmup,reason,align}. Each annotate ran at 1 thread,
+# two to three at a time on the 2 cores. This is bin/gener1-evaluate-default-model's protocol, run by hand so
+# that rows could be cut at the smallest 64 sets (annotate works through sets smallest first, so a run stopped
+# part-way holds the smallest ones; `gener1 evaluate --shared-only` scores every row on the sets all rows have).
+set -euo pipefail
+cd runs/default-model-eval
+S=(sample_stages/GO_BP.tsv sample_stages/GO_MF.tsv sample_stages/GO_CC.tsv sample_stages/NeST.tsv sample_stages/MSigDB.tsv)
+COMMON=(--mode grounded --hold-out-own-term --batch-size 32 --max-new-tokens 256 --threads 1 --resume --no-report)
+M=../default-model
+
+# Baselines (all 1,614 sets; scored on the subset)
+for method in enrich-top1 nearest; do
+  for b in GO_BP GO_MF GO_CC NeST MSigDB; do gener1 baseline "$method" --benchmark "$b" -o "baselines/${method}_$b.tsv"; done
+  awk 'FNR > 1 || NR == 1' baselines/${method}_*.tsv > "baselines/$method.tsv"
+done
+
+# All-evidence protocol (EVIDENCE=all): every set reads GO BP/MF/CC + pathway evidence
+gener1 annotate "${S[@]}" -o ann_stages20/gener1-grounded "${COMMON[@]}"                       # shipped = $M/align
+gener1 annotate "${S[@]}" -o ann_stages20/sft-grounded --model $M/reason "${COMMON[@]}"
+gener1 annotate "${S[@]}" -o ann_stages20/gener1-model-only "${COMMON[@]/grounded/model-only}"
+NO_FORMAT_HELP=(--retries 0 --no-force-format --max-new-tokens 64)   # checkpoints that never saw the format
+gener1 annotate "${S[@]}" -o ann_stages20/warm-up-grounded --model $M/warmup "${COMMON[@]}" "${NO_FORMAT_HELP[@]}"
+gener1 annotate "${S[@]}" -o ann_stages20/base-grounded --model smollm2-135m-instruct "${COMMON[@]}" "${NO_FORMAT_HELP[@]}"
+gener1 annotate "${S[@]}" -o ann_stages20/base-model-only --model smollm2-135m-instruct "${COMMON[@]/grounded/model-only}" "${NO_FORMAT_HELP[@]}"
+# Ablations (bin/gener1-train-ablations trains them the same way), stopped after their 64 smallest sets
+gener1 annotate "${S[@]}" -o ann_stages20/online-dpo-grounded --model $M/align-odpo "${COMMON[@]}"
+gener1 annotate "${S[@]}" -o ann_stages20/exact-reward-grounded --model $M/align-exact "${COMMON[@]}"
+
+# Branch-evidence protocol (EVIDENCE=branch, the script's default): a GO set reads its own branch only
+for b in GO_BP GO_MF GO_CC; do
+  gener1 annotate sample_stages/$b.tsv -o ann_branch/gener1-grounded-$b --library $b "${COMMON[@]}"
+done
