@@ -33,3 +33,20 @@ gener1 annotate "${S[@]}" -o ann_stages20/exact-reward-grounded --model $M/align
 for b in GO_BP GO_MF GO_CC; do
   gener1 annotate sample_stages/$b.tsv -o ann_branch/gener1-grounded-$b --library $b "${COMMON[@]}"
 done
+mkdir -p ann_branch/gener1-grounded   # NeST and MSigDB read the default libraries in both protocols
+(cat ann_branch/gener1-grounded-GO_{BP,MF,CC}/annotations.jsonl
+ grep -E '"source": "sample_stages/(NeST|MSigDB).tsv"' ann_stages20/gener1-grounded/annotations.jsonl) > ann_branch/gener1-grounded/annotations.jsonl
+
+# Scores. stage100: the shipped adapter's protocols and the baselines on all 100 sets. ablations64: every row on the 64 sets all its rows finished.
+G=(); for s in "${S[@]}"; do G+=(-g "$s"); done
+B=(-p enrich-top1=baselines/enrich-top1.tsv -p nearest=baselines/nearest.tsv)
+gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence=ann_branch/gener1-grounded/annotations.jsonl" \
+  -p "gener1 grounded, all evidence=ann_stages20/gener1-grounded/annotations.jsonl" \
+  -p "gener1 model-only=ann_stages20/gener1-model-only/annotations.jsonl" \
+  -p "base model-only=ann_stages20/base-model-only/annotations.jsonl" "${G[@]}" --shared-only -o stage100
+gener1 evaluate "${B[@]}" -p "base grounded=ann_stages20/base-grounded/annotations.jsonl" \
+  -p "warm-up only=ann_stages20/warm-up-grounded/annotations.jsonl" \
+  -p "+ SFT=ann_stages20/sft-grounded/annotations.jsonl" \
+  -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
+  -p "online DPO instead of GRPO=ann_stages20/online-dpo-grounded/annotations.jsonl" \
+  -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations64
