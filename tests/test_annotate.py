@@ -206,6 +206,14 @@ def test_chunks_gather_into_one_report(fake_model, sets_file, tiny_kb_path, tmp_
     assert [r["id"] for r in rows] == ["perox", "p53", "empty", "noise", "perox"]
     html = (tmp_path / "all" / "report.html").read_text()
     assert html.count('<section class="card">') == 5 and html.count("data:image/png;base64") == 5
+    # Runs over different files number their sets from 0 each: merging keeps every set of both runs.
+    other = tmp_path / "other.tsv"
+    other.write_text("id\tgenes\nmito\tNDUFA1 NDUFA2\n")
+    annotate(AnnotateConfig([other], tmp_path / "other_run", model="fake", kb=tiny_kb_path, report=False))
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "chunk0"), str(tmp_path / "other_run"),
+                                      "-o", str(tmp_path / "both")])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["id"] for r in read_tsv(tmp_path / "both" / "annotations.tsv")) == ["mito", "p53", "perox"]
 
 
 def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):

@@ -274,18 +274,26 @@ def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, force
     rec["answer"] = rec["answer"] or parsed.to_dict()
 
 
+def record_position(rec: dict) -> tuple[int, str]:
+    """Where a record's set stood in its run's input: (index, source file). A later record at the same position
+    replaces an earlier one (retries, resumes). Runs over different files, each numbering its sets from 0,
+    stay apart by source, so their outputs can be merged or concatenated; sorting keeps input order."""
+    return rec["index"], str(rec.get("source", ""))
+
+
 def read_records(jsonl: Path) -> list[dict]:
-    """Every complete record, the last one per index winning, in input order."""
-    by_index: dict[int, dict] = {}
+    """Every complete record, the last one per position winning, in input order."""
+    by_position: dict[tuple[int, str], dict] = {}
     if jsonl.exists():
         with open(jsonl, encoding="utf-8") as fh:
             for line in fh:
                 try:
                     rec = json.loads(line)
-                    by_index[int(rec["index"])] = rec
+                    int(rec["index"])  # a record without a usable index is a torn line
+                    by_position[record_position(rec)] = rec
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn last line from a killed run: that set is simply redone
-    return [by_index[i] for i in sorted(by_index)]
+    return [by_position[k] for k in sorted(by_position)]
 
 
 def write_tsv(records: list[dict], path: Path) -> Path:

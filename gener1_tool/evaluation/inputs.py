@@ -177,8 +177,10 @@ def _jsonl_rows(path: Path, text: str):
             raise Gener1Error("expected a JSON object per line", path=path, line=number)
     if records and all("index" in rec for _, rec in records):
         # `gener1 annotate` appends a new record when it retries or resumes: the last one per input position
-        # wins. A position is (source file, index), so files of separate runs can be concatenated.
-        last = {(str(rec.get("source", "")), rec["index"]): (number, rec) for number, rec in records}
+        # wins (files of separate runs can be concatenated).
+        from ..annotation.annotate import record_position
+
+        last = {record_position(rec): (number, rec) for number, rec in records}
         records = [last[key] for key in sorted(last)]
     rows = []
     for number, rec in records:

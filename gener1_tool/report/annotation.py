@@ -83,12 +83,12 @@ def report(inputs: list[str | Path], output_dir: str | Path) -> dict:
     written with --start/--limit) into one folder: merged JSONL, TSV, plots and report.html."""
     import shutil
 
-    from ..annotation.annotate import JSONL, REPORT, TSV, read_records, write_tsv
+    from ..annotation.annotate import JSONL, REPORT, TSV, read_records, record_position, write_tsv
     from ..errors import Gener1Error
 
     out = Path(output_dir)
     (out / "plots").mkdir(parents=True, exist_ok=True)
-    merged: dict[int, dict] = {}
+    merged: dict[tuple[int, str], dict] = {}
     sources = []
     for item in inputs:
         item = Path(item)
@@ -101,8 +101,8 @@ def report(inputs: list[str | Path], output_dir: str | Path) -> dict:
                 src = jsonl.parent / rec["plot"]
                 if src.exists() and src.resolve() != (out / rec["plot"]).resolve():
                     shutil.copyfile(src, out / rec["plot"])
-            merged[rec["index"]] = rec
-    records = [merged[i] for i in sorted(merged)]
+            merged[record_position(rec)] = rec
+    records = [merged[k] for k in sorted(merged)]
     target = out / JSONL
     tmp = target.with_name(target.name + ".partial")
     import json
