@@ -81,9 +81,10 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
     left_out: dict[str, int] | None = None
     not_scored: set[str] = set()  # gold IDs left out by shared_only: their rows are not "extra"
     if shared_only:
-        all_ids = {g.id for g in gold_items}
-        gold_items, left_out = _shared_gold(gold_items, files)
-        not_scored = all_ids - {g.id for g in gold_items}
+        all_datasets = list(dict.fromkeys(g.dataset for g in gold_items))
+        gold_items, dropped = _shared_gold(gold_items, files)
+        not_scored = {g.id for g in dropped}
+        left_out = {d: sum(g.dataset == d for g in dropped) for d in all_datasets}
     encoders = tuple(encoders or ())
     datasets = list(dict.fromkeys(g.dataset for g in gold_items))
 
@@ -108,18 +109,15 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
     return evaluation
 
 
-def _shared_gold(gold_items: list[GoldItem], files: list[PredictionFile]) -> tuple[list[GoldItem], dict[str, int]]:
-    """The gold sets every prediction file has a row for, and how many of each dataset were left out."""
-    kept = [g for g in gold_items if all(g.id in pf.predictions for pf in files)]
+def _shared_gold(gold_items: list[GoldItem], files: list[PredictionFile]) -> tuple[list[GoldItem], list[GoldItem]]:
+    """The gold sets every prediction file has a row for, and the others."""
+    kept, dropped = [], []
+    for g in gold_items:
+        (kept if all(g.id in pf.predictions for pf in files) else dropped).append(g)
     if not kept:
         raise Gener1Error("--shared-only: no gold set has a row in every prediction file",
                           path=", ".join(str(pf.path) for pf in files))
-    kept_ids = {g.id for g in kept}
-    left_out = {d: 0 for d in dict.fromkeys(g.dataset for g in gold_items)}
-    for g in gold_items:
-        if g.id not in kept_ids:
-            left_out[g.dataset] += 1
-    return kept, left_out
+    return kept, dropped
 
 
 def _dataset_name(pf: PredictionFile) -> str:
@@ -345,7 +343,7 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
     note = f"Means over all gold sets (non-ok sets score 0). Status counts — {counts_note}."
     shared = evaluation.summary.get("shared_only")
     if shared and any(shared["left_out"].values()):
-        sizes = ", ".join(f"{d} {block_n}" for d, block_n in _dataset_sizes(evaluation).items())
+        sizes = ", ".join(f"{d} {n}" for d, n in _dataset_sizes(evaluation).items())
         note += (f" Scored on the {shared['scored']} gold sets every file covers ({sizes}); left out: "
                  + ", ".join(f"{d} {n}" for d, n in shared["left_out"].items()) + ".")
     if any(evaluation.summary["methods"][m]["format_compliance"].get("forced_opening") for m in evaluation.methods):
