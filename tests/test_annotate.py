@@ -33,7 +33,7 @@ class FakeModel:
     def __init__(self):
         self.calls = []
 
-    def generate(self, model, tokenizer, prompts, *, do_sample=False, answer_prefix="", **kwargs):
+    def generate(self, model, tokenizer, prompts, *, do_sample=False, answer_prefix="", stop_at=None, **kwargs):
         self.calls.append((len(prompts), do_sample))
         out = []
         for p in prompts:
@@ -42,10 +42,15 @@ class FakeModel:
                 out.append(answer_prefix + (FORCED_MYC if "MYC" in text else "\n" + GARBAGE))
             elif "PEX1" in text:
                 out.append(GOOD_PEROX)
+            elif "LOOP1" in text:  # a greedy loop: the second step comes back, then the first
+                out.append(GOOD_P53 + "\n<think>The gene BRCA9 has function for DNA repair.</think>\n"
+                           "<think>The gene TP53 is involved in DNA damage response.</think>")
             elif "TP53" in text:
                 out.append(GOOD_P53 if do_sample else GARBAGE)
             else:
                 out.append(GARBAGE)
+        if stop_at is not None:  # as generate does: each text cut where the rule says
+            out = [t if stop_at(t) is None else t[:stop_at(t)].strip() for t in out]
         return out
 
 
@@ -116,6 +121,22 @@ def test_forced_answer_prefix_recovers_a_malformed_set_and_is_flagged(fake_model
 
     annotate(AnnotateConfig([sets], tmp_path / "off", model="fake", kb=tiny_kb_path, retries=1, force_format=False))
     assert [r["status"] for r in read_tsv(tmp_path / "off" / "annotations.tsv")] == ["format_error", "format_error"]
+
+
+def test_a_reasoning_loop_is_cut_at_its_first_repeated_step(fake_model, tiny_kb_path, tmp_path):
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("id\tgenes\nloop\tLOOP1 TP53 MDM2\n")
+    annotate(AnnotateConfig([sets], tmp_path / "out", model="fake", kb=tiny_kb_path))
+    record = json.loads(open(tmp_path / "out" / "annotations.jsonl").readline())
+    assert record["status"] == "ok" and record["raw"] == GOOD_P53
+    assert record["answer"]["steps"] == ["The gene TP53 is involved in DNA damage response.",
+                                         "The gene BRCA9 has function for DNA repair."]
+    result = CliRunner().invoke(cli, ["annotate", str(sets), "-o", str(tmp_path / "all"), "--kb", str(tiny_kb_path),
+                                      "--model", "fake", "--no-stop-repeats", "--no-report"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(open(tmp_path / "all" / "annotations.jsonl").readline())
+    assert record["name"] == "DNA damage response, signal transduction by p53 class mediator"
+    assert len(record["answer"]["steps"]) == 4 and record["raw"].startswith(GOOD_P53)
 
 
 def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
@@ -231,6 +252,17 @@ def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
     single = [generate(model, tokenizer, [p], max_new_tokens=10)[0] for p in prompts]
     split = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, min_fill=1.0)  # a batch per length
     assert cached == plain == single == split
+    # A stop rule ends a row as soon as it finds a cut in the text so far, and the row's text is cut there:
+    # here, stop once 3 characters are out (this tiny model writes one character a token) and keep 2.
+    seen = []
+
+    def stop_after_three_chars(text):
+        seen.append(len(text))
+        return 2 if len(text) >= 3 else None
+
+    stopped = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, stop_at=stop_after_three_chars)
+    assert max(seen) == 3  # no row ran on to its 10 tokens
+    assert all(full.startswith(short) for full, short in zip(plain, stopped))
     # A forced answer opening is returned with the text, which continues exactly as the plain prompt would
     # after that opening (the prefix cache included).
     forced = generate(model, tokenizer, prompts, max_new_tokens=10, batch_size=3, answer_prefix="Process:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gener1_tool.reasoning.answer import UNRELATED, is_unrelated, parse, render
+from gener1_tool.reasoning.answer import UNRELATED, is_unrelated, parse, render, repeated_step_cut
 
 
 def test_round_trip():
@@ -62,3 +62,20 @@ def test_special_tokens_stripped():
 def test_render_rejects_empty_name():
     with pytest.raises(ValueError):
         render("  ")
+
+
+def test_repeated_step_cut_finds_the_first_verbatim_repeat():
+    head = "Process: radial spoke assembly (0.95)\nReasoning:\n"
+    a, b = "<think>The genes are enriched in X.</think>", "<think>The gene RSPH1 has function for Y.</think>"
+    looping = head + a + "\n" + b + "\n" + "<think>the genes are  enriched in X.</think>" + "\n" + b
+    cut = repeated_step_cut(looping)
+    assert cut == len(head + a + "\n" + b + "\n")  # the repeat differs only in case and spacing
+    kept = parse(looping[:cut])
+    assert kept.name == "radial spoke assembly" and kept.steps == ["The genes are enriched in X.",
+                                                                    "The gene RSPH1 has function for Y."]
+    assert repeated_step_cut(head + a + b) is None
+    assert repeated_step_cut(head + a + "<think> </think><think></think>") is None  # empty steps are not repeats
+    assert repeated_step_cut(head + a + "\n<think>The genes are enriched in") is None  # open step: not yet
+    # Steps before the Process line never cut: the name may still come.
+    assert repeated_step_cut(a + a + "\n" + head + b) is None
+    assert repeated_step_cut(a + "\n" + head + a + b + b) == len(a + "\n" + head + a + b)

@@ -67,6 +67,9 @@ class AnnotateConfig:
     # A small model sometimes opens with prose and never reaches the Process line; forcing the answer's
     # opening on one last greedy attempt recovers most of those rows (the model still writes name and steps).
     force_format: bool = True
+    # Stop a row where it repeats a reasoning step word for word (answer.repeated_step_cut): the rest is a
+    # greedy loop that the user would read and the CPU would pay for, and the name (first line) is unchanged.
+    stop_repeated_steps: bool = True
     seed: int = 0
     threads: int | None = None
     require_reasoning: bool = True
@@ -183,6 +186,7 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
     # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
     # decoder layer to every decode step, which on a CPU costs more than the merge itself.
     model, tokenizer = load_model(model_spec, threads=config.threads, merge_adapter=True)
+    stop_at = answer_format.repeated_step_cut if config.stop_repeated_steps else None
     n_generated = n_tokens = 0
     with open(jsonl, "a", encoding="utf-8") as fh:
         for b in range(0, len(todo), config.batch_size):
@@ -203,7 +207,7 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
                 prompts.append(build_prompt(gs, ev, config.mode))
                 waiting.append(rec)
             texts = generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
-                             batch_size=config.batch_size, seed=config.seed) if prompts else []
+                             batch_size=config.batch_size, seed=config.seed, stop_at=stop_at) if prompts else []
             n_generated += len(texts)
             n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
             for rec, prompt, text in zip(waiting, prompts, texts):
@@ -219,7 +223,7 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
                 if not again:
                     break
                 retry_texts = generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
-                                       batch_size=config.batch_size, **how)
+                                       batch_size=config.batch_size, stop_at=stop_at, **how)
                 n_generated += len(retry_texts)
                 for (rec, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced="answer_prefix" in how)

@@ -5,7 +5,7 @@ Small on purpose: ``gener1 annotate`` (retries, resume, claim checking) and the 
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 Prompt = "str | list[dict]"  # a plain user message, or chat messages [{"role": ..., "content": ...}, ...]
 
@@ -53,7 +53,8 @@ def plan_batches(lengths: Sequence[int], batch_size: int, min_fill: float = MIN_
 
 def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
-             prefix_cache: bool = True, answer_prefix: str = "", min_fill: float = MIN_BATCH_FILL) -> list[str]:
+             prefix_cache: bool = True, answer_prefix: str = "", min_fill: float = MIN_BATCH_FILL,
+             stop_at: Callable[[str], int | None] | None = None) -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
 
     Prompts are sorted by length and batched by ``plan_batches`` so each batch pads little; the output keeps
@@ -64,6 +65,9 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
     tokens). Their key/value cache is computed once and shared by every row of every batch, so prefill
     only pays for each set's own evidence and genes. Rows are laid out ``[prefix][padding][own tokens]``;
     position ids come from the attention mask, so each row's own tokens continue right after the prefix.
+
+    ``stop_at``: given a row's text so far, the offset to cut it at, or None to go on. A row stops generating
+    as soon as it returns an offset (the batch stops when every row has), and its text is cut there.
     """
     import torch
     from transformers import GenerationConfig
@@ -106,15 +110,45 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
                 cache = None
             else:
                 enc, cache = _with_prefix(prefix, [ids[i] for i in idx], n_prefix, pad, model.device)
+            start = enc["input_ids"].shape[1]
+            stopping = None
+            if stop_at is not None:
+                from transformers import StoppingCriteriaList
+
+                stopping = StoppingCriteriaList([_StopAt(tokenizer, stop_at, start, answer_prefix)])
             with torch.inference_mode():
-                out = model.generate(**enc, past_key_values=cache, generation_config=gen_config)
-            new_tokens = out[:, enc["input_ids"].shape[1]:]
-            for i, row in zip(idx, new_tokens):
-                outputs[i] = (answer_prefix + tokenizer.decode(row, skip_special_tokens=True)).strip()
+                out = model.generate(**enc, past_key_values=cache, generation_config=gen_config,
+                                     stopping_criteria=stopping)
+            for i, row in zip(idx, out[:, start:]):
+                text = answer_prefix + tokenizer.decode(row, skip_special_tokens=True)
+                cut = stop_at(text) if stop_at is not None else None
+                outputs[i] = (text if cut is None else text[:cut]).strip()
     finally:
         tokenizer.padding_side = old_side
         model.train(was_training)
     return outputs  # type: ignore[return-value]
+
+
+class _StopAt:
+    """A per-row stopping criterion for ``model.generate``: a row is done once ``stop_at`` finds a cut in its
+    text so far. Every unfinished row is decoded at every step; benchmarks/stop_repeats.py measures what that
+    costs."""
+
+    def __init__(self, tokenizer, stop_at: Callable[[str], int | None], start: int, answer_prefix: str):
+        self.tokenizer, self.stop_at, self.start, self.answer_prefix = tokenizer, stop_at, start, answer_prefix
+        self.done: set[int] = set()
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        flags = []
+        for j, row in enumerate(input_ids):
+            if j not in self.done:
+                text = self.answer_prefix + self.tokenizer.decode(row[self.start:], skip_special_tokens=True)
+                if self.stop_at(text) is not None:
+                    self.done.add(j)
+            flags.append(j in self.done)
+        return torch.tensor(flags, dtype=torch.bool, device=input_ids.device)
 
 
 def _with_prefix(prefix, rows: list[list[int]], n_prefix: int, pad: int, device):
