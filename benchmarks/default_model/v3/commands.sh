@@ -28,6 +28,13 @@ gener1 annotate "${S[@]}" -o ann_stages20/base-model-only --model smollm2-135m-i
 # Ablations (bin/gener1-train-ablations trains them the same way), stopped after their 64 smallest sets
 gener1 annotate "${S[@]}" -o ann_stages20/online-dpo-grounded --model $M/align-odpo "${COMMON[@]}"
 gener1 annotate "${S[@]}" -o ann_stages20/exact-reward-grounded --model $M/align-exact "${COMMON[@]}"
+# Merged instead of cascade knowledge injection (trained as bin/gener1-train-ablations does, at 2 threads:
+# SFT from the base with the warm-up sentences mixed in 1:1, then the same GRPO), scored in two parts (the GO
+# benchmarks and the pathway benchmarks, one thread each) whose concatenation is the row
+gener1 annotate sample_stages/GO_{BP,MF,CC}.tsv -o ann_stages20/merged-grounded-GO --model $M/align-merged "${COMMON[@]}"
+gener1 annotate sample_stages/{NeST,MSigDB}.tsv -o ann_stages20/merged-grounded-pathways --model $M/align-merged "${COMMON[@]}"
+mkdir -p ann_stages20/merged-grounded
+cat ann_stages20/merged-grounded-{GO,pathways}/annotations.jsonl > ann_stages20/merged-grounded/annotations.jsonl
 
 # Branch-evidence protocol (EVIDENCE=branch, the script's default): a GO set reads its own branch only
 for b in GO_BP GO_MF GO_CC; do
@@ -49,4 +56,5 @@ gener1 evaluate "${B[@]}" -p "base grounded=ann_stages20/base-grounded/annotatio
   -p "+ SFT=ann_stages20/sft-grounded/annotations.jsonl" \
   -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
   -p "online DPO instead of GRPO=ann_stages20/online-dpo-grounded/annotations.jsonl" \
-  -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations64
+  -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" \
+  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations64
