@@ -30,7 +30,8 @@ gener1 annotate "${S[@]}" -o ann_stages20/online-dpo-grounded --model $M/align-o
 gener1 annotate "${S[@]}" -o ann_stages20/exact-reward-grounded --model $M/align-exact "${COMMON[@]}"
 # Merged instead of cascade knowledge injection (trained as bin/gener1-train-ablations does, at 2 threads:
 # SFT from the base with the warm-up sentences mixed in 1:1, then the same GRPO), scored in two parts (the GO
-# benchmarks and the pathway benchmarks, one thread each) whose concatenation is the row
+# benchmarks and the pathway benchmarks, one thread each) whose concatenation is the row; the pathway part was
+# stopped after its first batch of 32 sets (it holds the 22 of the 64)
 gener1 annotate sample_stages/GO_{BP,MF,CC}.tsv -o ann_stages20/merged-grounded-GO --model $M/align-merged "${COMMON[@]}"
 gener1 annotate sample_stages/{NeST,MSigDB}.tsv -o ann_stages20/merged-grounded-pathways --model $M/align-merged "${COMMON[@]}"
 mkdir -p ann_stages20/merged-grounded
@@ -58,3 +59,7 @@ gener1 evaluate "${B[@]}" -p "base grounded=ann_stages20/base-grounded/annotatio
   -p "online DPO instead of GRPO=ann_stages20/online-dpo-grounded/annotations.jsonl" \
   -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" \
   -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations64
+# merged_go60: merged vs the shipped cascade on all 60 GO sets of the subset (the merged GO part finished them all)
+gener1 evaluate -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
+  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" \
+  -g sample_stages/GO_BP.tsv -g sample_stages/GO_MF.tsv -g sample_stages/GO_CC.tsv --shared-only -o merged_go60
