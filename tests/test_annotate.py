@@ -50,7 +50,7 @@ class FakeModel:
             else:
                 out.append(GARBAGE)
         if stop_at is not None:  # as generate does: each text cut where the rule says
-            out = [t if stop_at(t) is None else t[:stop_at(t)].strip() for t in out]
+            out = [t if (cut := stop_at(t)) is None else t[:cut].strip() for t in out]
         return out
 
 
