@@ -35,8 +35,8 @@ from .kb import read_id_file
               help="When every attempt is malformed, one last greedy attempt opens the answer with 'Process:' "
                    "(the row is flagged forced_answer_prefix).")
 @click.option("--stop-repeats/--no-stop-repeats", default=True, show_default=True,
-              help="Stop an answer where it repeats a reasoning step word for word, keeping the "
-                   "text before the repeat (a greedy loop). The name is unchanged.")
+              help="Stop an answer where it repeats a reasoning step word for word (a greedy loop), keeping "
+                   "the text before the repeat. The name is unchanged.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine).")
 @click.option("--no-reasoning-required", is_flag=True, help="Accept answers without <think> steps as well-formed.")
