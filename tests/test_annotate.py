@@ -40,6 +40,10 @@ class FakeModel:
             text = p[-1]["content"].split("Here is the gene set:")[-1]
             if answer_prefix:  # the forced last attempt: MYC sets then answer well; others still have no name
                 out.append(answer_prefix + (FORCED_MYC if "MYC" in text else "\n" + GARBAGE))
+            elif "PEX19" in text:  # names the set after an enriched term of its evidence
+                out.append(GOOD_PEROX.replace("protein import into peroxisome matrix (0.82)", "Peroxisome (0.8)"))
+            elif "PEX14" in text:  # composes a name of its own
+                out.append(GOOD_PEROX.replace("protein import into peroxisome matrix (0.82)", "peroxisome upkeep (0.6)"))
             elif "PEX1" in text:
                 out.append(GOOD_PEROX)
             elif "LOOP1" in text:  # a greedy loop: the second step comes back, then the first
@@ -284,3 +288,49 @@ def test_batches_split_where_padding_would_dominate():
     assert plan_batches([2500, 300, 310, 290, 2400], 32, min_fill=0) == [[0, 4, 2, 1, 3]]
     assert plan_batches([100] * 5, 2) == [[0, 1], [2, 3], [4]]
     assert plan_batches([], 4) == []
+
+
+def test_the_record_says_which_enriched_term_the_name_repeats(fake_model, tiny_kb_path, tmp_path):
+    from gener1_tool.enrichment.evidence import EvidenceBundle
+
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("id\tgenes\ntermed\tPEX19 PEX1 PEX2 PEX3 PEX5\ncomposed\tPEX14 PEX1 PEX2 PEX3 PEX5\n")
+    out = tmp_path / "out"
+    annotate(AnnotateConfig([sets], out, model="fake", kb=tiny_kb_path))
+    termed, composed = [json.loads(line) for line in open(out / "annotations.jsonl")]
+    listed = EvidenceBundle.from_dict(termed["evidence"]).top_terms()
+    rank = next(i for i, t in enumerate(listed, 1) if t.name.lower() == "peroxisome")
+    assert termed["name"] == "Peroxisome"
+    assert termed["name_term"] == {"term_id": listed[rank - 1].term_id, "name": listed[rank - 1].name,
+                                   "library": listed[rank - 1].library, "rank": rank, "fdr": listed[rank - 1].fdr}
+    assert composed["name"] == "peroxisome upkeep" and composed["name_term"] is None
+    rows = read_tsv(out / "annotations.tsv")
+    assert (rows[0]["name_term_id"], rows[0]["name_term_rank"]) == (listed[rank - 1].term_id, str(rank))
+    assert (rows[1]["name_term_id"], rows[1]["name_term_rank"]) == ("", "")
+    html = (out / "report.html").read_text()
+    assert f"The name repeats enriched term #{rank} of the evidence: {listed[rank - 1].term_id}" in html
+    assert "The name is none of the enriched terms the evidence listed." in html
+
+
+def test_evidence_order_reaches_the_prompt(fake_model, tiny_kb_path, tmp_path, monkeypatch):
+    first_prompts = {}
+    original = fake_model.generate
+
+    def spy(model, tokenizer, prompts, **kwargs):
+        first_prompts.setdefault(order, prompts[0][-1]["content"])
+        return original(model, tokenizer, prompts, **kwargs)
+
+    monkeypatch.setattr("gener1_tool.annotation.generate.generate", spy)
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("id\tgenes\nperox\tPEX1 PEX2 PEX3 PEX5\n")
+    no_bp = ["GO:0016558", "GO:0007031"]  # held out, so the set's GO:BP section is empty and GO:CC holds the best term
+    for order in ("fixed", "significance"):
+        annotate(AnnotateConfig([sets], tmp_path / order, model="fake", kb=tiny_kb_path, evidence_order=order,
+                                hold_out_terms=no_bp))
+    fixed, ranked = first_prompts["fixed"], first_prompts["significance"]
+    libraries = {order: json.loads(open(tmp_path / order / "annotations.jsonl").readline())["evidence"]["libraries"]
+                 for order in first_prompts}
+    assert libraries["fixed"] == ["GO_BP", "GO_MF", "GO_CC", "KEGG"]
+    assert libraries["significance"] == ["GO_CC", "KEGG", "GO_BP", "GO_MF"]  # ties keep the given order
+    assert fixed.index("GO biological process: none") < fixed.index("GO cellular component:")
+    assert ranked.index("GO cellular component:") < ranked.index("GO biological process: none")

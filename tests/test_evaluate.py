@@ -289,3 +289,42 @@ def test_shared_only_scores_the_sets_every_file_covers(tmp_path, gold_file):
     assert result.exit_code == 0, result.output
     assert "left out: gold 3" in result.output
     assert json.loads((out / "summary.json").read_text())["shared_only"]["scored"] == 2
+
+
+def test_name_sources_from_annotate_records_old_and_new_and_its_tsv(tmp_path, gold_file):
+    """Whether names repeat an enriched term: from annotate's name_term, from the evidence of records written
+    before it existed, and from the TSV's name_term_rank column; counted in the summary and tabled."""
+    def term(term_id, name, pvalue):
+        return {"term_id": term_id, "name": name, "library": "GO_BP", "overlap": 2, "term_size": 9, "pvalue": pvalue,
+                "fdr": pvalue * 10, "genes": [], "more_genes": 0}
+
+    evidence = {"set_id": "S2", "n_genes": 2, "n_known": 2, "n_annotated": 2, "libraries": ["GO_BP"],
+                "enriched": {"GO_BP": [term("GO:2", "peroxisome organization", 1e-3), term("GO:1", "Peroxisome_fission", 1e-5)]}}
+    records = [
+        {"index": 0, "id": "S1", "name": "DNA damage response", "name_term": {"rank": 1, "term_id": "GO:9"}},
+        {"index": 1, "id": "S2", "name": "peroxisome fission", "evidence": evidence},  # older record: no name_term
+        {"index": 2, "id": "S3", "name": "oxidative phosphorylation", "name_term": None},  # a name of its own
+        {"index": 3, "id": "S4", "name": "cell cycle"},  # no evidence, nothing recorded: cannot be told
+    ]
+    jsonl = tmp_path / "annotations.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ev = evaluate(jsonl, gold_file, encoders=())
+    ranks = {r["id"]: r["evidence_rank"] for r in ev.rows}
+    assert ranks == {"S1": 1, "S2": 1, "S3": 0, "S4": None, "S5": None}  # S2: the smaller p-value is rank 1
+    assert ev.summary["methods"]["annotations"]["datasets"]["gold"]["name_source"] == \
+        {"judged": 3, "enriched_term": 2, "top_term": 2}
+    table = markdown_table(ev)
+    assert "Names that repeat an enriched term" in table and "| annotations | 67% / 67% |" in table
+    tsv = tmp_path / "annotations.tsv"
+    tsv.write_text("id\tname\tstatus\tname_term_id\tname_term_rank\nS1\tDNA damage response\tok\tGO:9\t2\n"
+                   "S2\tperoxisome fission\tok\t\t\n")
+    ranks = {r["id"]: r["evidence_rank"] for r in evaluate(tsv, gold_file, encoders=()).rows}
+    assert (ranks["S1"], ranks["S2"], ranks["S3"]) == (2, 0, None)
+    tsv.write_text("id\tname\tname_term_rank\nS1\tDNA damage response\tsecond\n")
+    with pytest.raises(Gener1Error, match="name_term_rank must be empty or a whole number; found 'second'") as err:
+        evaluate(tsv, gold_file, encoders=())
+    assert str(err.value).startswith(f"{tsv}:2: ")  # file and line
+    # A file without evidence (e.g. a baseline's) gets no name-source table at all.
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("id\tname\nS1\tDNA damage response\n")
+    assert "Names that repeat" not in markdown_table(evaluate(plain, gold_file, encoders=()))

@@ -166,3 +166,38 @@ def test_default_bundle_is_compact_enough_for_cpu_prompts(kb):
     assert 0 < len(bundle.genes) <= 4 < len(builder(kb).build(OXPHOS).genes)
     assert len(bundle.to_prompt_text()) <= 1600
     assert bundle.enriched["GO_BP"][0].term_id == "GO:0006119"
+
+
+ATP_PAIR = GeneSet(id="pair", genes=["ATP5F1A", "ATP5F1B"])  # its smallest p-value is a GO:MF term (size 2)
+
+
+def test_significance_order_lists_the_strongest_library_first(kb):
+    fixed = builder(kb).build(ATP_PAIR)
+    ranked = builder(kb, library_order="significance").build(ATP_PAIR)
+    assert fixed.libraries == ["GO_BP", "GO_MF", "GO_CC", "KEGG"]  # the given order
+    top = ranked.top_terms()[0]
+    assert top.library == "GO_MF" and ranked.libraries[0] == "GO_MF"
+    best = [min(t.pvalue for t in ranked.enriched[lib]) for lib in ranked.libraries if ranked.enriched.get(lib)]
+    assert best == sorted(best) and sorted(ranked.libraries) == sorted(fixed.libraries)
+    # Only the order changes: the same terms, and the prompt shows the MF section before the BP one.
+    assert ranked.enriched == fixed.enriched
+    text = ranked.to_prompt_text()
+    assert text.index("GO molecular function:") < text.index("GO biological process:")
+    fixed_text = fixed.to_prompt_text()
+    assert fixed_text.index("GO biological process:") < fixed_text.index("GO molecular function:")
+
+
+def test_unknown_library_order_is_refused(kb):
+    with pytest.raises(Exception, match="unknown library order 'pvalue'; expected one of fixed, significance"):
+        builder(kb, library_order="pvalue")
+
+
+def test_term_named_finds_the_listed_term_and_its_rank(kb):
+    b = builder(kb).build(OXPHOS)
+    ranked = b.top_terms()
+    rank, term = b.term_named("Oxidative_Phosphorylation ")  # normalised: case, underscores, spacing
+    assert 1 <= rank <= len(ranked) and ranked[rank - 1] is term
+    assert term.name.lower() == "oxidative phosphorylation"
+    second = ranked[1]
+    assert b.term_named(second.name.upper()) == (2, second)
+    assert b.term_named("a process nobody listed") is None and b.term_named("") is None and b.term_named(None) is None

@@ -6,7 +6,8 @@ finds already written → enrichment (ORA, p-values identical to gseapy) and evi
 (``--mode grounded`` shows the evidence, ``model-only`` is the paper's genes-only protocol) → batched
 greedy generation → parse; malformed outputs retried with sampling up to ``retries`` times, then (with
 ``force_format``) once more greedily with the answer opened by ``Process:`` (flagged ``forced_answer_prefix``),
-then kept with status ``format_error`` and their raw text → claim check against the KB → one JSON line per set,
+then kept with status ``format_error`` and their raw text → claim check against the KB → which enriched term, if
+any, the name repeats (``name_term``: ID and rank) → one JSON line per set,
 appended and fsynced as each batch finishes (so an interrupted run resumes without losing work) →
 TSV and HTML report rebuilt from the JSONL.
 """
@@ -33,7 +34,8 @@ JSONL = "annotations.jsonl"
 TSV = "annotations.tsv"
 REPORT = "report.html"
 TSV_COLUMNS = ("id", "name", "confidence", "status", "n_genes", "n_known", "top_enriched_term", "top_enriched_library",
-               "top_enriched_fdr", "claims_supported", "claims_unsupported", "claims_unknown", "flags", "attempts")
+               "top_enriched_fdr", "name_term_id", "name_term_rank", "claims_supported", "claims_unsupported",
+               "claims_unknown", "flags", "attempts")
 
 STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
 
@@ -74,6 +76,8 @@ class AnnotateConfig:
     threads: int | None = None
     require_reasoning: bool = True
     libraries: Sequence[str] | None = None
+    # The order of the evidence's library sections (enrichment.evidence.LIBRARY_ORDERS).
+    evidence_order: str = "fixed"
     hold_out_terms: Sequence[str] = ()
     hold_out_own_term: bool = False  # evaluation protocol: each set's own id / gold name is not evidence
     enrich_method: str = "ora"
@@ -180,7 +184,8 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
     plot_dir.mkdir(exist_ok=True)
     # File stems from the global index keep duplicate ids apart and stay stable across resumed chunks.
     stems = safe_names([f"{i:06d}_{gs.id}" for i, gs in todo])
-    builder = EvidenceBuilder(kb, libraries=config.libraries, hold_out=set(config.hold_out_terms))
+    builder = EvidenceBuilder(kb, libraries=config.libraries, hold_out=set(config.hold_out_terms),
+                              library_order=config.evidence_order)
     empty = (), ()
     checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
     # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
@@ -188,6 +193,8 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
     model, tokenizer = load_model(model_spec, threads=config.threads, merge_adapter=True)
     stop_at = answer_format.repeated_step_cut if config.stop_repeated_steps else None
     n_generated = n_tokens = 0
+    if progress:  # the total (and what a resume kept) shows before the first batch, which can take minutes
+        progress(already, total)
     with open(jsonl, "a", encoding="utf-8") as fh:
         for b in range(0, len(todo), config.batch_size):
             batch = todo[b:b + config.batch_size]
@@ -227,15 +234,26 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
                 n_generated += len(retry_texts)
                 for (rec, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced="answer_prefix" in how)
-            for rec, (_, gs) in zip(records, batch):
+            for rec, (_, gs), ev in zip(records, batch, evidence):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
                     rec["claims"] = [c.to_dict() for c in claims]
                     rec["claim_counts"] = count(claims)
+                    rec["name_term"] = name_term(ev, rec["name"])
             _append(fh, records)
             if progress:
                 progress(already + b + len(batch), total)
     return n_generated, n_tokens
+
+
+def name_term(evidence, name: str | None) -> dict | None:
+    """The enriched term of the set's evidence that the name repeats, with its rank among the listed terms
+    (1 = the smallest p-value), or None: whether an answer picked a known term, and which, or composed its own."""
+    found = evidence.term_named(name)
+    if found is None:
+        return None
+    rank, term = found
+    return {"term_id": term.term_id, "name": term.name, "library": term.library, "rank": rank, "fdr": term.fdr}
 
 
 def _without_held_out(enrichment, evidence):
@@ -262,7 +280,7 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
         "evidence": evidence.to_dict(),
         "enrichment_top": top_term, "enrichment_top10": enrichment.top(10).to_dict(orient="records"),
         "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
-        "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0},
+        "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0}, "name_term": None,
     }
 
 
@@ -311,9 +329,11 @@ def write_tsv(records: list[dict], path: Path) -> Path:
             top = r.get("enrichment_top") or {}
             cc = r.get("claim_counts") or {}
             conf = r.get("confidence")
+            named = r.get("name_term") or {}
             w.writerow([r["id"], r.get("name") or "", "" if conf is None else f"{conf:.2f}", r["status"], r["n_genes"],
                         r["n_known"], top.get("term", ""), top.get("library", ""),
-                        "" if top.get("fdr") is None else f"{top['fdr']:.3g}", cc.get("supported", 0),
+                        "" if top.get("fdr") is None else f"{top['fdr']:.3g}", named.get("term_id", ""),
+                        named.get("rank", ""), cc.get("supported", 0),
                         cc.get("unsupported", 0), cc.get("unknown", 0), ";".join(r.get("flags") or []), r.get("attempts", 0)])
     tmp.replace(path)
     return path

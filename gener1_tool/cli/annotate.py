@@ -6,6 +6,7 @@ import click
 from tqdm import tqdm
 
 from ..annotation.annotate import AnnotateConfig, annotate as run_annotation
+from ..enrichment.evidence import LIBRARY_ORDERS
 from ..genes.readers import FORMATS
 from ..reasoning.prompts import MODES
 from . import cli
@@ -41,6 +42,9 @@ from .kb import read_id_file
 @click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine).")
 @click.option("--no-reasoning-required", is_flag=True, help="Accept answers without <think> steps as well-formed.")
 @click.option("--library", "libraries", multiple=True, help="Enrichment/evidence libraries (default: GO + pathways).")
+@click.option("--evidence-order", type=click.Choice(LIBRARY_ORDERS), default="fixed", show_default=True,
+              help="Order of the evidence's library sections in a grounded prompt: fixed (GO BP, MF, CC, then "
+                   "pathways) or significance (the library with the smallest p-value first).")
 @click.option("--hold-out-terms", type=click.Path(exists=True, dir_okay=False),
               help="Term ids the model must not see as evidence (evaluation protocol).")
 @click.option("--hold-out-own-term", is_flag=True,
@@ -48,7 +52,7 @@ from .kb import read_id_file
 @click.option("--no-report", is_flag=True, help="Skip the HTML report.")
 def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, top, start, limit, resume, batch_size,
              max_new_tokens, retries, force_format, stop_repeats, seed, threads, no_reasoning_required, libraries,
-             hold_out_terms, hold_out_own_term, no_report):
+             evidence_order, hold_out_terms, hold_out_own_term, no_report):
     """Name the biological process of every gene set, with reasoning, a confidence, a claim check
     against the KB, and the classical enrichment beside it.
 
@@ -62,7 +66,7 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
         padj=padj, lfc=lfc, top=top, start=start, limit=limit, resume=resume, batch_size=batch_size,
         max_new_tokens=max_new_tokens, retries=retries, force_format=force_format, stop_repeated_steps=stop_repeats,
         seed=seed, threads=threads,
-        require_reasoning=not no_reasoning_required, libraries=list(libraries) or None,
+        require_reasoning=not no_reasoning_required, libraries=list(libraries) or None, evidence_order=evidence_order,
         hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, report=not no_report)
     with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr")) as bar:
         def progress(done, total):

@@ -3,7 +3,8 @@
 For one gene set a bundle holds
   * size and coverage: distinct genes, how many the KB knows, how many carry annotations in the
     tested libraries (the enrichment background), and the unknown symbols (bounded);
-  * per library, the top enriched terms (FDR ≤ ``max_fdr``, overlap ≥ ``min_overlap`` genes — 1 for
+  * per library (in the given order, or with ``library_order="significance"`` the library holding the smallest
+    p-value first), the top enriched terms (FDR ≤ ``max_fdr``, overlap ≥ ``min_overlap`` genes — 1 for
     sets of ≤ 3 genes —, at most ``top_terms``, term sizes 3–500) with overlap, term size, p-value,
     FDR (BH across all tested libraries, as in ``gener1 enrich``) and the overlapping genes (bounded);
   * for up to ``max_genes`` genes (those hit by the most top terms first, then input order): the full
@@ -27,18 +28,24 @@ batch (1,000 sets in seconds).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
+from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase, normalise_term_name
 from .batch import bh_adjust, ora, overlap_gene_lists
 from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, KBLibraries, kb_libraries
 
 BUNDLE_VERSION = 1
+#: How a bundle orders its library sections (the prompt lists them in this order): "fixed" keeps the order the
+#: libraries were given (GO BP, MF, CC, then pathways); "significance" puts the library holding the smallest
+#: p-value first (then by each library's best p-value; libraries with no listed term last, in the given order).
+LIBRARY_ORDERS = ("fixed", "significance")
 LIBRARY_LABELS = {"GO_BP": "GO biological process", "GO_MF": "GO molecular function", "GO_CC": "GO cellular component"}
 
 
@@ -89,6 +96,17 @@ class EvidenceBundle:
         """Every listed term across libraries, best (smallest p, then smaller term, then ID) first."""
         terms = [t for ts in self.enriched.values() for t in ts]
         return sorted(terms, key=lambda t: (t.pvalue, t.term_size, t.term_id))
+
+    def term_named(self, name: str | None) -> tuple[int, EnrichedTerm] | None:
+        """The listed term a name repeats (normalised names equal) and its 1-based rank in ``top_terms()``, or
+        None when the name is none of them: where a grounded answer's name came from, for users and reviews."""
+        wanted = normalise_term_name(name or "")
+        if not wanted:
+            return None
+        for rank, term in enumerate(self.top_terms(), 1):
+            if normalise_term_name(term.name) == wanted:
+                return rank, term
+        return None
 
     # -- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -193,12 +211,15 @@ class EvidenceBuilder:
                  min_size: int = DEFAULT_MIN_SIZE, max_size: int | None = DEFAULT_MAX_SIZE, top_terms: int = 3,
                  max_fdr: float = 0.05, min_overlap: int = 2, max_genes: int = 4, genes_per_term: int = 6, go_terms_per_gene: int = 3,
                  pathways_per_gene: int = 2, complexes_per_gene: int = 2, max_unknown: int = 10,
-                 max_chars: int = 1600):
+                 max_chars: int = 1600, library_order: str = "fixed"):
         # Why 4 genes and 1,600 characters: the bundle is most of a grounded prompt, and prompt length sets
         # the cost of SFT, GRPO and annotation on a CPU. At 2,500 characters / 10 genes the prompt was
         # ~1,000 tokens; the ranked terms (the part the name comes from) survive the cut, the per-gene
         # notes past the fourth are what goes. The shipped default model is trained on this size.
+        if library_order not in LIBRARY_ORDERS:
+            raise Gener1Error(f"unknown library order {library_order!r}; expected one of {', '.join(LIBRARY_ORDERS)}")
         self.kb = kb
+        self.library_order = library_order
         if background is None:
             self.libs = kb_libraries(kb, libraries, min_size=min_size, max_size=max_size)
         else:
@@ -291,7 +312,7 @@ class EvidenceBuilder:
         unknown = [g for g in genes if not (g in self._known or g.upper() in self._known)]
         bundle = EvidenceBundle(
             set_id=gs.id, n_genes=len(genes), n_known=len(known), n_annotated=sum(1 for g in genes if g in background),
-            libraries=list(self.libraries), enriched=enriched, unknown_genes=unknown[: self.max_unknown],
+            libraries=self._ordered_libraries(enriched), enriched=enriched, unknown_genes=unknown[: self.max_unknown],
             more_unknown=max(0, len(unknown) - self.max_unknown), hold_out=sorted(held), flags=list(gs.flags),
             max_fdr=self.max_fdr)
         # Genes hit by the most listed terms first (they carry the signal), then input order.
@@ -304,6 +325,16 @@ class EvidenceBuilder:
         for symbol in ranked[: self.max_genes]:
             bundle.genes.append(self._gene_note(symbol, held, held_names))
         return bundle.fit(self.max_chars)
+
+    def _ordered_libraries(self, enriched: dict[str, list[EnrichedTerm]]) -> list[str]:
+        # Why "significance" exists: the trained model names the first listed term of a grounded prompt in most
+        # sets (benchmarks/default_model/v3/name_sources.md), so under "fixed" a set whose strongest signal is a
+        # pathway or a GO:MF/CC term gets the best GO:BP term's name.
+        given = list(self.libraries)
+        if self.library_order == "fixed":
+            return given
+        best = {lib: min((t.pvalue for t in enriched.get(lib, [])), default=math.inf) for lib in given}
+        return sorted(given, key=lambda lib: (best[lib], given.index(lib)))
 
     def _gene_note(self, symbol: str, held: set[str], held_names: set[str]) -> GeneNote:
         full_name, go_terms, pathways = self._gene_facts(symbol)

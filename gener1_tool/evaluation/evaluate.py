@@ -31,7 +31,7 @@ METRIC_LABELS = {"rougeL": "ROUGE-L", "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", 
                  "percentile_rank": "Percentile rank"}
 #: Columns of the per-set TSV, in order.
 ROW_FIELDS = ("method", "dataset", "id", "status", "gold_name", "predicted_name", "rougeL", "rouge1", "rouge2",
-              "similarity", "percentile_rank", "format_ok", "confidence", "steps", "errors")
+              "similarity", "percentile_rank", "format_ok", "confidence", "steps", "evidence_rank", "errors")
 
 
 @dataclass
@@ -153,10 +153,10 @@ def _score_file(pf: PredictionFile, gold_items: list[GoldItem], not_scored: set[
         row = {"method": pf.label, "dataset": g.dataset, "id": g.id, "gold_name": g.name, **_blank_scores(),
                "status": "missing", "predicted_name": None, "format_ok": None if p is None else p.format_ok,
                "confidence": None, "steps": 0, "errors": "no prediction for this ID" if p is None else "",
-               "forced_opening": bool(p and p.forced_opening)}
+               "forced_opening": bool(p and p.forced_opening), "evidence_rank": None}
         if p is not None:
             row.update(status=p.status, predicted_name=p.name, confidence=p.confidence, steps=p.steps,
-                       errors="; ".join(p.errors))
+                       errors="; ".join(p.errors), evidence_rank=p.evidence_rank)
         if row["status"] != "ok" and row["format_ok"] is None and judgeable:
             row["format_ok"] = False  # a file of raw answers: a set without a usable answer is not compliant
         rows.append(row)
@@ -269,7 +269,8 @@ def _summarise(evaluation: Evaluation, files: list[PredictionFile], encoders, re
             rows = [r for r in method_rows if r["status"] != "extra" and (dataset == "all" or r["dataset"] == dataset)]
             if dataset == "all" and len(evaluation.datasets) == 1:
                 continue
-            ds = {"n": len(rows), "counts": _counts(rows), "format_compliance": _compliance(rows)}
+            ds = {"n": len(rows), "counts": _counts(rows), "format_compliance": _compliance(rows),
+                  "name_source": _name_source(rows)}
             for metric in evaluation.metrics:
                 values = [r[metric] for r in rows]
                 stats = metrics.describe(values)
@@ -285,6 +286,14 @@ def _counts(rows) -> dict:
     for r in rows:
         counts[r["status"]] += 1
     return counts
+
+
+def _name_source(rows) -> dict:
+    """How many scored names repeat an enriched term of their set's evidence, and how many the top one:
+    whether a grounded model chose among the listed terms or composed names (judged where rows carry evidence)."""
+    judged = [r["evidence_rank"] for r in rows if r["status"] == "ok" and r.get("evidence_rank") is not None]
+    return {"judged": len(judged), "enriched_term": sum(1 for k in judged if k >= 1),
+            "top_term": sum(1 for k in judged if k == 1)}
 
 
 def _compliance(rows) -> dict:
@@ -349,7 +358,27 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
     if any(evaluation.summary["methods"][m]["format_compliance"].get("forced_opening") for m in evaluation.methods):
         note += " \"N forced\": compliant answers whose 'Process:' opening annotate forced after the free attempts failed."
     lines.append(note)
+    lines += _name_source_table(evaluation)
     return "\n".join(lines) + "\n"
+
+
+def _name_source_table(evaluation: Evaluation) -> list[str]:
+    """Where names came from, for methods whose rows carry evidence: 'top / any' = the share of scored names
+    that repeat the set's top enriched term / any listed enriched term."""
+    methods = [m for m in evaluation.methods
+               if any(evaluation.summary["methods"][m]["datasets"][d]["name_source"]["judged"] for d in evaluation.datasets)]
+    if not methods:
+        return []
+    lines = ["", "Names that repeat an enriched term of the set's evidence (top term / any listed term, share of scored names):",
+             "", "| Method | " + " | ".join(evaluation.datasets) + " |", "|---|" + "---:|" * len(evaluation.datasets)]
+    for m in methods:
+        cells = []
+        for d in evaluation.datasets:
+            src = evaluation.summary["methods"][m]["datasets"][d]["name_source"]
+            cells.append(f"{src['top_term'] / src['judged']:.0%} / {src['enriched_term'] / src['judged']:.0%}"
+                         if src["judged"] else "")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _dataset_sizes(evaluation: Evaluation) -> dict[str, int]:

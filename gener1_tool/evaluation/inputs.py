@@ -22,6 +22,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import Gener1Error
 from ..reasoning import answer as answer_format
@@ -49,6 +50,9 @@ class Prediction:
     errors: list[str] = field(default_factory=list)
     line: int | None = None
     forced_opening: bool = False  # `gener1 annotate` opened this answer with "Process:" after free attempts failed
+    # Where the name came from, for rows that carry the set's evidence (`gener1 annotate` output): the rank of
+    # the enriched term it repeats (1 = smallest p-value), 0 when it repeats none; None when it cannot be told.
+    evidence_rank: int | None = None
 
 
 @dataclass
@@ -65,6 +69,32 @@ class GoldItem:
     id: str
     name: str
     dataset: str
+
+
+class _Row(NamedTuple):
+    """One prediction row as read, before judging."""
+
+    line: int
+    set_id: str
+    name: str | None
+    raw: str | None
+    steps: object
+    gold: str | None
+    failed: bool  # `gener1 annotate` found no parseable answer
+    forced: bool  # `gener1 annotate` forced the "Process:" opening
+    evidence_rank: int | None = None  # as `gener1 annotate` recorded it (name_term), when it did
+    evidence: dict | None = None  # the set's evidence bundle, to tell the rank of records written before name_term
+
+
+def _evidence_rank(row: _Row, name: str | None) -> int | None:
+    if row.evidence_rank is not None:
+        return row.evidence_rank
+    if not row.evidence or not name:
+        return None
+    from ..enrichment.evidence import EvidenceBundle
+
+    found = EvidenceBundle.from_dict(row.evidence).term_named(name)
+    return found[0] if found else 0
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -141,18 +171,21 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
     predictions: dict[str, Prediction] = {}
     duplicates: list[str] = []
     embedded: dict[str, str] = {}
-    for line, set_id, name, raw, steps, gold, failed, forced in rows:
-        if gold:
-            embedded.setdefault(set_id, gold)
-        if set_id in predictions:
-            duplicates.append(set_id)  # the first row wins; later ones are reported, not scored
+    for row in rows:
+        if row.gold:
+            embedded.setdefault(row.set_id, row.gold)
+        if row.set_id in predictions:
+            duplicates.append(row.set_id)  # the first row wins; later ones are reported, not scored
             continue
-        if failed and not (name or "").strip():
-            predictions[set_id] = Prediction(set_id, None, "format_error", format_ok=False,
-                                             errors=["the annotator found no parseable answer"], line=line)
+        if row.failed and not (row.name or "").strip():
+            predictions[row.set_id] = Prediction(row.set_id, None, "format_error", format_ok=False,
+                                                 errors=["the annotator found no parseable answer"], line=row.line)
             continue
-        predictions[set_id] = _judge(set_id, name, raw, steps, require_reasoning, line)
-        predictions[set_id].forced_opening = forced
+        prediction = _judge(row.set_id, row.name, row.raw, row.steps, require_reasoning, row.line)
+        prediction.forced_opening = row.forced
+        if prediction.status == "ok":
+            prediction.evidence_rank = _evidence_rank(row, prediction.name)
+        predictions[row.set_id] = prediction
     return PredictionFile(label, path, predictions, duplicates, embedded or None)
 
 
@@ -197,8 +230,20 @@ def _jsonl_rows(path: Path, text: str):
         gold = next((rec[k] for k in ("gold_name", "gold", "term_description") if rec.get(k)), None)
         failed = rec.get("status") == "format_error" and not raw
         forced = answer_format.FORCED_OPENING_FLAG in (rec.get("flags") or [])
-        rows.append((number, str(set_id).strip(), name, raw, steps, gold, failed, forced))
+        # name_term: which enriched term annotate found the name repeats (None: none); older records lack it
+        rank = (rec["name_term"] or {}).get("rank", 0) if "name_term" in rec else None
+        evidence = rec.get("evidence") if isinstance(rec.get("evidence"), dict) else None
+        rows.append(_Row(number, str(set_id).strip(), name, raw, steps, gold, failed, forced, rank, evidence))
     return rows
+
+
+def _rank_cell(text: str | None, path: Path, line: int) -> int:
+    text = (text or "").strip()
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise Gener1Error(f"name_term_rank must be empty or a whole number; found {text!r}", path=path, line=line)
+    return int(text)
 
 
 def _table_rows(path: Path, text: str):
@@ -215,6 +260,7 @@ def _table_rows(path: Path, text: str):
     gold_idx = _find(header, GOLD_COLUMNS)
     status_idx = _find(header, ("status",))
     flags_idx = _find(header, ("flags",))
+    rank_idx = _find(header, ("name_term_rank",))  # `gener1 annotate` TSV: empty = the name is no enriched term
     if id_idx is None or (name_idx is None and raw_idx is None):
         raise Gener1Error(f"a predictions table needs an ID column ({', '.join(ID_COLUMNS[:4])} ...) and a name "
                           f"column ({', '.join(NAME_COLUMNS[:4])} ...) or a raw answer column (raw, answer ...); "
@@ -230,8 +276,9 @@ def _table_rows(path: Path, text: str):
             cell = lambda i: fields[i] if i is not None and i < len(fields) else None  # noqa: E731
             failed = (cell(status_idx) or "").strip() == "format_error"  # `gener1 annotate` TSV: no parseable answer
             forced = answer_format.FORCED_OPENING_FLAG in (cell(flags_idx) or "").split(";")
-            rows.append((number, fields[id_idx].strip(), cell(name_idx), cell(raw_idx), None,
-                         (cell(gold_idx) or "").strip() or None, failed, forced))
+            rank = None if rank_idx is None else _rank_cell(cell(rank_idx), path, number)
+            rows.append(_Row(number, fields[id_idx].strip(), cell(name_idx), cell(raw_idx), None,
+                             (cell(gold_idx) or "").strip() or None, failed, forced, rank))
     except csv.Error as exc:
         raise Gener1Error(f"malformed table ({exc})", path=path, line=reader.line_num) from None
     return rows

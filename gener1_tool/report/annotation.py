@@ -48,6 +48,7 @@ def _card(rec: dict, root: Path) -> str:
     if top:
         parts.append(f"<h3>Classical enrichment (ORA)</h3><p>Top term: <b>{esc(top['term'])}</b> ({esc(top['library'])}, "
                      f"FDR {top['fdr']:.3g}, overlap {esc(top['overlap'])})</p>")
+    parts.append(_name_source(rec))
     if rec.get("plot"):
         parts.append(_png(root / rec["plot"]))
     hyg = rec.get("hygiene") or {}
@@ -61,13 +62,25 @@ def _card(rec: dict, root: Path) -> str:
     return '<section class="card">' + "".join(parts) + "</section>"
 
 
+def _name_source(rec: dict) -> str:
+    """Say whether the name repeats one of the enriched terms the set's evidence listed, and which."""
+    named = rec.get("name_term")
+    if named:
+        return (f'<p class="note">The name repeats enriched term #{named["rank"]} of the evidence: '
+                f'{esc(named["term_id"])} ({esc(named["library"])}, FDR {named["fdr"]:.3g}).</p>')
+    if rec.get("name") and "name_term" in rec:
+        return '<p class="note">The name is none of the enriched terms the evidence listed.</p>'
+    return ""
+
+
 def write_annotation_report(records: list[dict], path: str | Path, *, settings: dict) -> Path:
     path = Path(path)
     root = path.parent
-    overview = table(["#", "id", "name", "confidence", "status", "genes", "top enriched term"],
+    overview = table(["#", "id", "name", "confidence", "status", "genes", "top enriched term", "name = enriched term #"],
                      [[r["index"], r["id"], r.get("name") or "", r.get("confidence"), r["status"], r["n_genes"],
-                       (r.get("enrichment_top") or {}).get("term", "")] for r in records],
-                     numeric={0, 3, 5}, row_classes=[STATUS_CLASS.get(r["status"], "") for r in records])
+                       (r.get("enrichment_top") or {}).get("term", ""), (r.get("name_term") or {}).get("rank", "")]
+                      for r in records],
+                     numeric={0, 3, 5, 7}, row_classes=[STATUS_CLASS.get(r["status"], "") for r in records])
     warn = "".join(f'<p class="status-format_error">Warning: {esc(w)}</p>' for w in settings.get("warnings", []))
     info = (f'<p class="note">Model: {esc(settings.get("model"))} · mode: {esc(settings.get("mode"))} · KB: '
             f'{esc(settings.get("kb"))} · inputs: {esc(", ".join(settings.get("inputs", [])))}</p>')
