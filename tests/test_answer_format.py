@@ -25,6 +25,10 @@ def test_round_trip():
      "ATP synthesis coupled proton transport: mitochondrial", 0.91),
     ('Process: "Hedgehog signaling" (1)', "Hedgehog signaling", 1.0),
     ("Process: interleukin-1 (IL-1) production", "interleukin-1 (IL-1) production", None),
+    # an evidence line's statistics copied along with its term are dropped; other slashes and parentheses stay
+    ("Process: Glycolysis pathway (9/10, FDR 1.0e-37)", "Glycolysis pathway", None),
+    ("Process: chromosomal region (30/404, FDR 1.5e-25) (0.8)", "chromosomal region", 0.8),
+    ("Process: G1/S transition of mitotic cell cycle (2/3)", "G1/S transition of mitotic cell cycle (2/3)", None),
 ])
 def test_names_survive_punctuation(line, name, conf):
     a = parse(line + "\nReasoning:\n<think>step</think>")

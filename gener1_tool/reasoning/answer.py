@@ -10,6 +10,8 @@ Rendered form::
 
 * The ``Process:`` line comes first; its name runs to the end of the line. Commas, periods, colons
   and parentheses inside a name survive (the released Gene-R1 regex cut names at ``, . :``).
+* A trailing ``(30/404, FDR 1.5e-25)`` is dropped from a name: the statistics an evidence line shows after
+  a term (``enrichment.evidence``), which a model copying that line brings along; they are never a name.
 * The confidence is a trailing parenthesised number in [0, 1] (``(0.85)`` or ``(confidence: 0.85)``),
   or a separate ``Confidence: 0.85`` line. It is optional when parsing.
 * Each reasoning step sits in its own ``<think>...</think>`` pair.
@@ -33,6 +35,7 @@ _PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**[ \t]*process[ \t]*\**[ \t]*[:：][ 
 _TRAILING_CONF = re.compile(
     r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>[01](?:\.\d+)?|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
 )
+_COPIED_EVIDENCE_STATS = re.compile(r"\s*\(\s*\d+\s*/\s*\d+\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
 _CONF_LINE = re.compile(r"^\s*\**\s*confidence(?:\s*score)?\s*\**\s*[:=]\s*(?P<conf>[01](?:\.\d+)?|\.\d+)", re.IGNORECASE | re.MULTILINE)
 _THINK = re.compile(r"<think>(?P<step>.*?)</think>", re.IGNORECASE | re.DOTALL)
 _REASONING_HEADER = re.compile(r"^\s*\**\s*reasoning\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
@@ -98,7 +101,7 @@ def parse(text: str | None) -> Answer:
         if conf_match:
             confidence = float(conf_match.group("conf"))
             rest = rest[: conf_match.start()]
-        name = _clean_name(rest)
+        name = _clean_name(_COPIED_EVIDENCE_STATS.sub("", rest))
         if not name:
             errors.append("empty process name")
             name = None
