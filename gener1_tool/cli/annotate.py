@@ -44,7 +44,8 @@ from .kb import read_id_file
 @click.option("--library", "libraries", multiple=True, help="Enrichment/evidence libraries (default: GO + pathways).")
 @click.option("--evidence-order", type=click.Choice(LIBRARY_ORDERS), default="fixed", show_default=True,
               help="Order of the evidence's library sections in a grounded prompt: fixed (GO BP, MF, CC, then "
-                   "pathways) or significance (the library with the smallest p-value first).")
+                   "pathways; what the default model was trained on) or significance (the library with the "
+                   "smallest p-value first).")
 @click.option("--hold-out-terms", type=click.Path(exists=True, dir_okay=False),
               help="Term ids the model must not see as evidence (evaluation protocol).")
 @click.option("--hold-out-own-term", is_flag=True,

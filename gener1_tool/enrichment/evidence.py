@@ -327,9 +327,9 @@ class EvidenceBuilder:
         return bundle.fit(self.max_chars)
 
     def _ordered_libraries(self, enriched: dict[str, list[EnrichedTerm]]) -> list[str]:
-        # Why "significance" exists: the trained model names the first listed term of a grounded prompt in most
-        # sets (benchmarks/default_model/v3/name_sources.md), so under "fixed" a set whose strongest signal is a
-        # pathway or a GO:MF/CC term gets the best GO:BP term's name.
+        # "significance" lets a reader (or a model trained on it) meet the strongest signal first, whatever its
+        # library. The shipped model, trained on "fixed", did not gain from it: it names a GO:BP term in most
+        # pathway sets either way (benchmarks/default_model/v3/evidence_order40).
         given = list(self.libraries)
         if self.library_order == "fixed":
             return given
