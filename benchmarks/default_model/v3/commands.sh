@@ -37,6 +37,14 @@ gener1 annotate sample_stages/{NeST,MSigDB}.tsv -o ann_stages20/merged-grounded-
 mkdir -p ann_stages20/merged-grounded
 cat ann_stages20/merged-grounded-{GO,pathways}/annotations.jsonl > ann_stages20/merged-grounded/annotations.jsonl
 
+# Later the same day the stopped rows (+ SFT, online DPO, exact reward, merged, warm-up, base) were resumed to all
+# 100 sets with the same commands plus `--batch-size 8` (a stop then loses at most 8 sets), under the new default
+# --stop-repeats (it never changes a name). For the merged row that meant the pathway part, then the `cat` again.
+
+# Evidence order: the shipped adapter on the 40 pathway sets with the library holding the smallest p-value listed first
+gener1 annotate sample_stages/{NeST,MSigDB}.tsv -o ann_order/significance-pathways --evidence-order significance \
+  "${COMMON[@]/32/8}"
+
 # Branch-evidence protocol (EVIDENCE=branch, the script's default): a GO set reads its own branch only
 for b in GO_BP GO_MF GO_CC; do
   gener1 annotate sample_stages/$b.tsv -o ann_branch/gener1-grounded-$b --library $b "${COMMON[@]}"
@@ -45,7 +53,22 @@ mkdir -p ann_branch/gener1-grounded   # NeST and MSigDB read the default librari
 (cat ann_branch/gener1-grounded-GO_{BP,MF,CC}/annotations.jsonl
  grep -E '"source": "sample_stages/(NeST|MSigDB).tsv"' ann_stages20/gener1-grounded/annotations.jsonl) > ann_branch/gener1-grounded/annotations.jsonl
 
-# Scores. stage100: the shipped adapter's protocols and the baselines on all 100 sets. ablations64: every row on the 64 sets all its rows finished.
+# The other 100 sets of the 200-set sample (sample_rest = sample minus sample_stages), for the 200-set table
+mkdir -p sample_rest
+for b in GO_BP GO_MF GO_CC NeST MSigDB; do
+  awk -F'\t' 'NR==FNR{if(FNR>1)seen[$1]=1;next} FNR==1||!($1 in seen)' sample_stages/$b.tsv sample/$b.tsv > sample_rest/$b.tsv
+done
+R=("${COMMON[@]/32/8}")
+for b in GO_BP GO_MF GO_CC; do gener1 annotate sample_rest/$b.tsv -o ann_rest/gener1-grounded-$b --library $b "${R[@]}"; done
+gener1 annotate sample_rest/{NeST,MSigDB}.tsv -o ann_rest/gener1-grounded-pathways "${R[@]}"
+gener1 annotate sample_rest/*.tsv -o ann_rest/gener1-model-only "${R[@]/grounded/model-only}"
+mkdir -p ann200/branch ann200/model-only
+cat ann_branch/gener1-grounded/annotations.jsonl ann_rest/gener1-grounded-{GO_BP,GO_MF,GO_CC,pathways}/annotations.jsonl \
+  > ann200/branch/annotations.jsonl
+cat ann_stages20/gener1-model-only/annotations.jsonl ann_rest/gener1-model-only/annotations.jsonl > ann200/model-only/annotations.jsonl
+
+# Scores. stage100: the shipped adapter's protocols and the baselines on all 100 sets. ablations100: every stage
+# and ablation row on all 100 sets (they were first scored on the 64 smallest, when some rows were still partial).
 G=(); for s in "${S[@]}"; do G+=(-g "$s"); done
 B=(-p enrich-top1=baselines/enrich-top1.tsv -p nearest=baselines/nearest.tsv)
 gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence=ann_branch/gener1-grounded/annotations.jsonl" \
@@ -58,8 +81,12 @@ gener1 evaluate "${B[@]}" -p "base grounded=ann_stages20/base-grounded/annotatio
   -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
   -p "online DPO instead of GRPO=ann_stages20/online-dpo-grounded/annotations.jsonl" \
   -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" \
-  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations64
-# merged_go60: merged vs the shipped cascade on all 60 GO sets of the subset (the merged GO part finished them all)
-gener1 evaluate -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
-  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" \
-  -g sample_stages/GO_BP.tsv -g sample_stages/GO_MF.tsv -g sample_stages/GO_CC.tsv --shared-only -o merged_go60
+  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations100
+# evidence_order40: fixed (the shipped default) vs significance order on the 40 pathway sets
+gener1 evaluate -p "fixed (shipped default)=ann_stages20/gener1-grounded/annotations.jsonl" \
+  -p "significance=ann_order/significance-pathways/annotations.jsonl" \
+  -g sample_stages/NeST.tsv -g sample_stages/MSigDB.tsv --shared-only -o evidence_order40
+# sample200: the shipped adapter and the baselines on the whole 200-set sample (40 seeded sets per benchmark)
+G200=(); for b in GO_BP GO_MF GO_CC NeST MSigDB; do G200+=(-g sample/$b.tsv); done
+gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence=ann200/branch/annotations.jsonl" \
+  -p "gener1 model-only=ann200/model-only/annotations.jsonl" "${G200[@]}" --shared-only -o sample200
