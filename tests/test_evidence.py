@@ -7,6 +7,7 @@ import json
 import pytest
 
 from gener1_tool.enrichment.evidence import EvidenceBuilder, EvidenceBundle, build_evidence, gold_hold_out
+from gener1_tool.errors import Gener1Error
 from gener1_tool.genes.geneset import GeneSet
 from gener1_tool.knowledge.store import KBWriter, KnowledgeBase
 
@@ -188,7 +189,7 @@ def test_significance_order_lists_the_strongest_library_first(kb):
 
 
 def test_unknown_library_order_is_refused(kb):
-    with pytest.raises(Exception, match="unknown library order 'pvalue'; expected one of fixed, significance"):
+    with pytest.raises(Gener1Error, match="unknown library order 'pvalue'; expected one of fixed, significance"):
         builder(kb, library_order="pvalue")
 
 

@@ -334,7 +334,7 @@ class EvidenceBuilder:
         if self.library_order == "fixed":
             return given
         best = {lib: min((t.pvalue for t in enriched.get(lib, [])), default=math.inf) for lib in given}
-        return sorted(given, key=lambda lib: (best[lib], given.index(lib)))
+        return sorted(given, key=best.__getitem__)  # a stable sort: ties keep the given order
 
     def _gene_note(self, symbol: str, held: set[str], held_names: set[str]) -> GeneNote:
         full_name, go_terms, pathways = self._gene_facts(symbol)
