@@ -125,3 +125,31 @@ def test_unknown_teacher_is_a_clear_error(task_file, tmp_path):
     with pytest.raises(Gener1Error, match="no teacher named 'oracle'"):
         build_reasoning_corpus(ReasoningCorpusConfig(input=str(task_file), output=str(tmp_path / "x.jsonl"),
                                                      teacher="oracle"))
+
+
+def test_max_per_kind_caps_each_name_kind_in_input_order(tmp_path):
+    """Three process sets and one pathway set all pass the filter; a cap of 2 keeps the first two processes
+    and the pathway, counts the third process as over_kind_quota, and tells the kinds apart in the report."""
+    rows = [{"id": f"P{i}", "genes": ["PEX1", "PEX2"], "gold_name": "peroxisome organization", "library": "GO_BP",
+             "split": "train"} for i in range(3)]
+    rows.append({"id": "K", "genes": ["PEX5", "PEX6"], "gold_name": "peroxisome organization",
+                 "library": "KEGG_2021_HUMAN", "split": "train"})
+    task = tmp_path / "task.jsonl"
+    task.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("".join(json.dumps({"id": r["id"], "completion": "Process: peroxisome organization (0.9)\n"
+                                          "Reasoning:\n<think>PEX genes.</think>"}) + "\n" for r in rows))
+    out = tmp_path / "capped.jsonl"
+    report = build_reasoning_corpus(ReasoningCorpusConfig(
+        input=str(task), output=str(out), teacher="import", teacher_options={"path": str(traces)}, max_per_kind=2))
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in kept] == ["P0", "P1", "K"]
+    assert [r["library"] for r in kept] == ["GO_BP", "GO_BP", "KEGG_2021_HUMAN"]
+    d = report.to_dict()
+    assert d["dropped"] == {"over_kind_quota": 1} and d["kept_by_kind"] == {"GO_BP": 2, "pathway": 1}
+    assert d["kept"] + d["dropped_total"] == d["total"] == 4
+    result = CliRunner().invoke(cli, ["corpus", "reasoning", str(task), "-o", str(tmp_path / "cli.jsonl"), "-t", "import",
+                                      "-O", f"path={traces}", "--max-per-kind", "1"])
+    assert result.exit_code == 0, result.output
+    assert "kept.GO_BP\t1" in result.output and "kept.pathway\t1" in result.output
+    assert "dropped.over_kind_quota\t2" in result.output

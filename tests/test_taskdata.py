@@ -155,3 +155,47 @@ def test_kb_object_or_path(leak_kb, tmp_path):
     a = corpus_benchmark(KnowledgeBase(leak_kb), tmp_path / "a.jsonl")
     b = corpus_benchmark(str(leak_kb), tmp_path / "b.jsonl")
     assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text() and a["kept"] == b["kept"]
+
+
+def _draw_pool(tmp_path):
+    rows = [{"id": f"{lib}:{i}", "genes": ["A", "B"], "gold_name": f"{lib} term {i}", "library": lib,
+             "split": "train" if i < 10 else "test", "size": 2}
+            for lib, n in (("GO_BP", 30), ("GO_MF", 12), ("KEGG_2021_HUMAN", 11), ("REACTOME_2011", 4)) for i in range(n)]
+    path = tmp_path / "ta.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_draw_sets_meets_each_kind_quota_with_disjoint_seeded_draws(tmp_path):
+    from gener1_tool.benchmarks.taskdata import draw_sets, parse_quota
+
+    pool = _draw_pool(tmp_path)  # train split: 10 GO_BP, 10 GO_MF, 14 pathway (10 KEGG + 4 Reactome)
+    quota = parse_quota("GO_BP=3,GO_MF=2,pathway=6")
+    summaries = draw_sets(pool, [(tmp_path / "a.jsonl", quota), (tmp_path / "b.jsonl", quota),
+                                 (tmp_path / "c.jsonl", parse_quota("5"))], seed=7)
+    assert [s["by_kind"] for s in summaries[:2]] == [{"GO_BP": 3, "GO_MF": 2, "pathway": 6}] * 2
+    drawn = {name: read_jsonl(tmp_path / f"{name}.jsonl") for name in "abc"}
+    assert [len(drawn[n]) for n in "abc"] == [11, 11, 5]
+    ids = [r["id"] for rows in drawn.values() for r in rows]
+    assert len(ids) == len(set(ids))  # no set in two draws
+    assert all(r["split"] == "train" for rows in drawn.values() for r in rows)
+    again = draw_sets(pool, [(tmp_path / "a2.jsonl", quota)], seed=7)
+    assert read_jsonl(tmp_path / "a2.jsonl") == drawn["a"] and again[0]["rows"] == 11  # same seed, same draw
+    draw_sets(pool, [(tmp_path / "a3.jsonl", quota)], seed=8)
+    assert {r["id"] for r in read_jsonl(tmp_path / "a3.jsonl")} != {r["id"] for r in drawn["a"]}
+
+
+def test_draw_sets_refuses_a_quota_the_split_cannot_fill(tmp_path):
+    from gener1_tool.benchmarks.taskdata import draw_sets, parse_quota
+
+    pool = _draw_pool(tmp_path)
+    with pytest.raises(Gener1Error, match=r"draw 2 .* asks for 6 GO_MF sets but only 4 unused"):
+        draw_sets(pool, [(tmp_path / "a.jsonl", {"GO_MF": 6}), (tmp_path / "b.jsonl", {"GO_MF": 6})])
+    with pytest.raises(Gener1Error, match="KIND=COUNT"):
+        parse_quota("GO_XX=3")
+    result = CliRunner().invoke(cli, ["corpus", "draw", str(pool), "-d", f"{tmp_path / 'd.jsonl'}:GO_BP=2,pathway=2"])
+    assert result.exit_code == 0, result.output
+    assert "4 sets (GO_BP 2, pathway 2)" in result.output
+    assert len(read_jsonl(tmp_path / "d.jsonl")) == 4
+    bad = CliRunner().invoke(cli, ["corpus", "draw", str(pool), "-d", "GO_BP=2"])
+    assert bad.exit_code != 0 and "FILE:QUOTA" in bad.output

@@ -210,3 +210,77 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
     report_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     result["report"] = str(report_path)
     return result
+
+
+# The four kinds of names gener1 is scored on: a GO branch's term, or a pathway (any other library).
+NAME_KINDS = ("GO_BP", "GO_MF", "GO_CC", "pathway")
+
+
+def name_kind(library: str | None) -> str:
+    """``GO_BP``/``GO_MF``/``GO_CC`` for a GO branch's sets, ``pathway`` for every other library."""
+    return library if library in GO_LIBRARIES else "pathway"
+
+
+def parse_quota(text: str) -> dict[str, int]:
+    """``"GO_BP=65,GO_MF=90,pathway=215"`` → {kind: count}; a bare ``"400"`` → {"any": 400} (an unstratified draw)."""
+    text = text.strip()
+    if text.isdigit():
+        return {"any": int(text)}
+    quota = {}
+    for part in text.split(","):
+        kind, sep, count = part.partition("=")
+        kind = kind.strip()
+        if not sep or kind not in NAME_KINDS or not count.strip().isdigit():
+            raise Gener1Error(f"bad quota {part!r}; expected KIND=COUNT with KIND one of {', '.join(NAME_KINDS)}, "
+                              "or a single count")
+        quota[kind] = int(count)
+    return quota
+
+
+def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], *, split: str | None = "train",
+              seed: int = 0) -> list[dict]:
+    """Disjoint seeded draws from a task-alignment JSONL, each with a quota per name kind.
+
+    Why stratify: a library's share of the KB is not its share of the task. The train split holds 6,058
+    GO:BP sets against 739 pathway sets, so a plain draw teaches names of processes almost only (173 of
+    220 kept teacher examples were GO:BP terms), and the model then names a process for most function,
+    location and pathway sets. A quota per kind sets the mix.
+
+    The rows of ``split`` are shuffled once with ``random.Random(seed)``; each draw then takes the next
+    unused rows of each kind (``{"any": n}``: the next n rows whatever their kind), so draws never share a
+    set. A draw's rows are written in a second shuffle (``random.Random(seed + 1)``), so kinds interleave (a trainer reading the
+    first N rows sees every kind). Asking for more rows of a kind than remain is an error naming the kind.
+    Returns one summary per draw: output, rows, and rows by kind.
+    """
+    import random
+
+    from ..jsonl import iter_jsonl
+
+    rows = []
+    for lineno, row in iter_jsonl(sets):
+        if "id" not in row or "genes" not in row:
+            raise Gener1Error("a task-alignment row needs 'id' and 'genes'", path=sets, line=lineno)
+        if split is None or row.get("split") in (None, split):
+            rows.append(row)
+    random.Random(seed).shuffle(rows)
+    used = [False] * len(rows)
+    summaries = []
+    for number, (output, quota) in enumerate(draws):
+        taken = []
+        for kind, count in quota.items():
+            free = [i for i, row in enumerate(rows) if not used[i] and (kind == "any" or name_kind(row.get("library")) == kind)]
+            if len(free) < count:
+                raise Gener1Error(f"draw {number + 1} ({output}) asks for {count} {kind} sets but only {len(free)} "
+                                  f"unused ones remain in the {split or 'whole'} split", path=sets)
+            for i in free[:count]:
+                used[i] = True
+            taken += free[:count]
+        picked = [rows[i] for i in sorted(taken)]  # the first shuffle's order, whatever the quota's key order
+        random.Random(seed + 1).shuffle(picked)
+        output = Path(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in picked)
+        summaries.append({"output": str(output), "rows": len(picked),
+                          "by_kind": dict(Counter(name_kind(r.get("library")) for r in picked))})
+    return summaries

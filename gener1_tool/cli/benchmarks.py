@@ -10,7 +10,7 @@ import click
 
 from .. import benchmarks as bench
 from .. import paths
-from ..benchmarks.taskdata import corpus_benchmark
+from ..benchmarks.taskdata import corpus_benchmark, draw_sets, parse_quota
 from ..genes.readers import write_gene_sets
 from . import benchmark, corpus
 
@@ -92,6 +92,35 @@ def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidenc
                + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
     click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))
     click.echo(f"report: {result['report']}", err=True)
+
+
+@corpus.command(name="draw")
+@click.argument("sets", type=click.Path(exists=True, dir_okay=False))
+@click.option("-d", "--draw", "draws", multiple=True, required=True, metavar="FILE:QUOTA",
+              help="An output JSONL and its quota, repeatable: KIND=COUNT,... with KIND one of GO_BP, GO_MF, GO_CC, "
+                   "pathway (any non-GO library), or a single COUNT for a draw of any kind.")
+@click.option("--split", default="train", show_default=True, help="Draw from rows of this split; 'all' uses every row.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the shuffle.")
+def corpus_draw(sets, draws, split, seed):
+    """Draw disjoint, seeded subsets of task-alignment sets with a quota per name kind.
+
+    A plain draw mirrors the KB, where GO:BP terms outnumber pathways eight to one; quotas set the mix of
+    process, function, component and pathway names the reasoning corpus and GRPO prompts teach.
+
+    \b
+    Example (SFT prompts for two protocols, then GRPO prompts, none shared):
+      gener1 corpus draw ta.jsonl -d grounded.jsonl:GO_BP=65,GO_MF=90,GO_CC=125,pathway=215 \\
+          -d modelonly.jsonl:GO_BP=65,GO_MF=90,GO_CC=125,pathway=215 -d grpo.jsonl:GO_BP=50,GO_MF=50,GO_CC=50,pathway=50
+    """
+    parsed = []
+    for item in draws:
+        path, sep, quota = item.rpartition(":")
+        if not sep or not path:
+            raise click.BadParameter(f"{item!r}: expected FILE:QUOTA", param_hint="--draw")
+        parsed.append((path, parse_quota(quota)))
+    for summary in draw_sets(sets, parsed, split=None if split == "all" else split, seed=seed):
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
+        click.echo(f"{summary['output']}\t{summary['rows']} sets ({kinds})")
 
 
 def _codes(text: str) -> list[str]:

@@ -52,8 +52,11 @@ def parse_options(items) -> dict:
               help="Keep answers that have a Process line but no <think> steps (dropped by default).")
 @click.option("--split", default="train", show_default=True, help="Use rows of this split; 'all' uses every row.")
 @click.option("--limit", type=int, help="Only the first N sets (for a quick look).")
+@click.option("--max-per-kind", type=click.IntRange(min=1), metavar="N",
+              help="Keep at most N examples of each name kind (GO_BP, GO_MF, GO_CC, pathway: a set's library), "
+                   "the first ones in input order, so the corpus is not all process names.")
 def reasoning(sets, output, teacher, teacher_options, threshold, encoders, prompt_mode, kb_path, libraries,
-              keep_gold_in_evidence, allow_no_reasoning, split, limit):
+              keep_gold_in_evidence, allow_no_reasoning, split, limit, max_per_kind):
     """Write the reasoning SFT corpus: a teacher answers each task-alignment gene set in gener1's format
     (Process line, then <think> steps), and an example is kept only when its name is close to the gold name.
 
@@ -73,10 +76,12 @@ def reasoning(sets, output, teacher, teacher_options, threshold, encoders, promp
         threshold=threshold, encoders=tuple(encoders) or ("minilm",), prompt_mode=prompt_mode, kb=kb_path,
         libraries=tuple(libraries) or None, hold_out_gold=not keep_gold_in_evidence,
         require_reasoning=not allow_no_reasoning,
-        split=None if split == "all" else split, limit=limit, progress=True)
+        split=None if split == "all" else split, limit=limit, max_per_kind=max_per_kind, progress=True)
     result = build_reasoning_corpus(config)
     summary = result.to_dict()
     click.echo(f"kept\t{summary['kept']} of {summary['total']}")
+    for kind, count in summary["kept_by_kind"].items():
+        click.echo(f"kept.{kind}\t{count}")
     for reason, count in summary["dropped"].items():
         click.echo(f"dropped.{reason}\t{count}")
     if summary["mean_similarity_kept"] is not None:

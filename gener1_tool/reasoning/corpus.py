@@ -12,7 +12,8 @@ Output: prompt/completion JSONL in TRL's conversational format, which ``gener1 t
 Similarity is the mean cosine over the encoder plugins (``gener1_tool.evaluation.encoders``); an example
 is kept when it is strictly above ``threshold`` (0.7 by default, as Gene-R1). Every drop is counted by
 reason: the teacher's failures (timeout, garbage, no_trace, ...), ``no_reasoning`` (an answer without
-``<think>`` steps, unless allowed), ``below_threshold``, ``no_gold_name``, ``no_genes``. Rows of other splits are counted apart (``other_split``).
+``<think>`` steps, unless allowed), ``below_threshold``, ``no_gold_name``, ``no_genes``, ``over_kind_quota`` (past ``max_per_kind`` examples of one
+name kind, in input order). Rows of other splits are counted apart (``other_split``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..benchmarks.taskdata import name_kind
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from . import answer
@@ -83,6 +85,7 @@ class ReasoningCorpusConfig:
     require_reasoning: bool = True  # drop answers without <think> steps (counted as no_reasoning)
     split: str | None = "train"
     limit: int | None = None
+    max_per_kind: int | None = None  # keep at most this many examples per name kind (GO_BP/GO_MF/GO_CC/pathway)
     progress: bool = False
 
     def settings(self) -> dict:
@@ -101,12 +104,14 @@ class CorpusReport:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
     mean_similarity_kept: float | None = None
+    kept_by_kind: dict = field(default_factory=dict)  # GO_BP/GO_MF/GO_CC/pathway (sets without a library: pathway)
     settings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"output": str(self.output), "total": self.total, "other_split": self.other_split, "kept": self.kept,
                 "dropped": dict(sorted(self.dropped.items())), "dropped_total": sum(self.dropped.values()),
-                "mean_similarity_kept": self.mean_similarity_kept, "settings": self.settings}
+                "mean_similarity_kept": self.mean_similarity_kept, "kept_by_kind": self.kept_by_kind,
+                "settings": self.settings}
 
 
 def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold_out_gold: bool = True,
@@ -188,18 +193,27 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     kept_scores = []
+    kept_by_kind: Counter = Counter()
     with open(tmp, "w", encoding="utf-8") as fh:
         for (gs, prompt, text, name), score in zip(candidates, scores):
             if score <= config.threshold:
                 report.dropped["below_threshold"] += 1
                 continue
+            kind = name_kind(gs.metadata.get("library"))
+            if config.max_per_kind is not None and kept_by_kind[kind] >= config.max_per_kind:
+                report.dropped["over_kind_quota"] += 1
+                continue
+            kept_by_kind[kind] += 1
             kept_scores.append(float(score))
             row = {"id": gs.id, "prompt": prompt, "completion": [{"role": "assistant", "content": text}],
                    "gold_name": gs.gold_name, "teacher": teacher.name, "teacher_name": name,
                    "similarity": round(float(score), 4), "split": gs.metadata.get("split")}
+            if gs.metadata.get("library"):
+                row["library"] = gs.metadata["library"]
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     os.replace(tmp, out)
     report.kept = len(kept_scores)
+    report.kept_by_kind = dict(sorted(kept_by_kind.items()))
     report.dropped = Counter({k: v for k, v in report.dropped.items() if v})
     if kept_scores:
         report.mean_similarity_kept = round(sum(kept_scores) / len(kept_scores), 4)
