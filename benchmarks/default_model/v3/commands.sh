@@ -67,6 +67,11 @@ cat ann_branch/gener1-grounded/annotations.jsonl ann_rest/gener1-grounded-{GO_BP
   > ann200/branch/annotations.jsonl
 cat ann_stages20/gener1-model-only/annotations.jsonl ann_rest/gener1-model-only/annotations.jsonl > ann200/model-only/annotations.jsonl
 
+# Balanced reasoning corpus (bin/gener1-train-ablations trains runs/default-model/balanced/{reason,align}): its SFT
+# adapter (compare with + SFT; its GRPO stage was not run in the time left), grounded with all evidence, on the
+# same 100 sets, at 2 threads alone
+gener1 annotate "${S[@]}" -o ann_stages20/balanced-sft-grounded --model $M/balanced/reason "${COMMON[@]/32/8}" --threads 2
+
 # Scores. stage100: the shipped adapter's protocols and the baselines on all 100 sets. ablations100: every stage
 # and ablation row on all 100 sets (they were first scored on the 64 smallest, when some rows were still partial).
 G=(); for s in "${S[@]}"; do G+=(-g "$s"); done
@@ -81,7 +86,8 @@ gener1 evaluate "${B[@]}" -p "base grounded=ann_stages20/base-grounded/annotatio
   -p "+ GRPO (shipped)=ann_stages20/gener1-grounded/annotations.jsonl" \
   -p "online DPO instead of GRPO=ann_stages20/online-dpo-grounded/annotations.jsonl" \
   -p "exact-match reward=ann_stages20/exact-reward-grounded/annotations.jsonl" \
-  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations100
+  -p "merged instead of cascade=ann_stages20/merged-grounded/annotations.jsonl" \
+  -p "+ SFT on a balanced corpus=ann_stages20/balanced-sft-grounded/annotations.jsonl" "${G[@]}" --shared-only -o ablations100
 # evidence_order40: fixed (the shipped default) vs significance order on the 40 pathway sets
 gener1 evaluate -p "fixed (shipped default)=ann_stages20/gener1-grounded/annotations.jsonl" \
   -p "significance=ann_order/significance-pathways/annotations.jsonl" \
