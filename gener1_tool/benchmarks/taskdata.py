@@ -221,6 +221,23 @@ def name_kind(library: str | None) -> str:
     return library if library in GO_LIBRARIES else "pathway"
 
 
+def iter_task_rows(path: str | Path, split: str | None = None, counts: Counter | None = None):
+    """(line number, row) for each task-alignment JSONL row of ``split`` (rows without a split field always
+    count as in it; ``None``: every row). A row without ``id`` or ``genes`` is an error naming file and line.
+    ``counts`` (optional) gains ``rows`` and ``other_split``."""
+    from ..jsonl import iter_jsonl
+
+    counts = Counter() if counts is None else counts
+    for lineno, row in iter_jsonl(path):
+        counts["rows"] += 1
+        if "id" not in row or "genes" not in row:
+            raise Gener1Error("a task-alignment row needs 'id' and 'genes'", path=path, line=lineno)
+        if split is not None and row.get("split") not in (None, split):
+            counts["other_split"] += 1
+            continue
+        yield lineno, row
+
+
 def parse_quota(text: str) -> dict[str, int]:
     """``"GO_BP=65,GO_MF=90,pathway=215"`` → {kind: count}; a bare ``"400"`` → {"any": 400} (an unstratified draw)."""
     text = text.strip()
@@ -247,21 +264,14 @@ def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], 
     location and pathway sets. A quota per kind sets the mix.
 
     The rows of ``split`` are shuffled once with ``random.Random(seed)``; each draw then takes the next
-    unused rows of each kind (``{"any": n}``: the next n rows whatever their kind), so draws never share a
-    set. A draw's rows are written in a second shuffle (``random.Random(seed + 1)``), so kinds interleave (a trainer reading the
-    first N rows sees every kind). Asking for more rows of a kind than remain is an error naming the kind.
+    unused rows of each kind (``{"any": n}``: the next n rows whatever their kind), so draws
+    never share a set. A draw's rows are written in a second shuffle (``random.Random(seed + 1)``), so kinds interleave
+    (a trainer reading the first N rows sees every kind). Asking for more rows of a kind than remain is an error naming the kind.
     Returns one summary per draw: output, rows, and rows by kind.
     """
     import random
 
-    from ..jsonl import iter_jsonl
-
-    rows = []
-    for lineno, row in iter_jsonl(sets):
-        if "id" not in row or "genes" not in row:
-            raise Gener1Error("a task-alignment row needs 'id' and 'genes'", path=sets, line=lineno)
-        if split is None or row.get("split") in (None, split):
-            rows.append(row)
+    rows = [row for _, row in iter_task_rows(sets, split)]
     random.Random(seed).shuffle(rows)
     used = [False] * len(rows)
     summaries = []
@@ -272,9 +282,10 @@ def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], 
             if len(free) < count:
                 raise Gener1Error(f"draw {number + 1} ({output}) asks for {count} {kind} sets but only {len(free)} "
                                   f"unused ones remain in the {split or 'whole'} split", path=sets)
-            for i in free[:count]:
+            chosen = free[:count]
+            for i in chosen:
                 used[i] = True
-            taken += free[:count]
+            taken += chosen
         picked = [rows[i] for i in sorted(taken)]  # the first shuffle's order, whatever the quota's key order
         random.Random(seed + 1).shuffle(picked)
         output = Path(output)

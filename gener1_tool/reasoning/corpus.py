@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..benchmarks.taskdata import name_kind
+from ..benchmarks.taskdata import iter_task_rows, name_kind
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from . import answer
@@ -42,7 +42,6 @@ def read_task_sets(path: str | os.PathLike, split: str | None = None) -> tuple[l
     without a split field are kept.
     """
     from ..genes.readers import read_gene_sets
-    from ..jsonl import iter_jsonl
 
     path = Path(path)
     counts: Counter = Counter()
@@ -51,13 +50,7 @@ def read_task_sets(path: str | os.PathLike, split: str | None = None) -> tuple[l
         counts["rows"] = len(sets)
         return sets, counts
     sets = []
-    for lineno, row in iter_jsonl(path):
-        counts["rows"] += 1
-        if "id" not in row or "genes" not in row:
-            raise Gener1Error("a task-alignment row needs 'id' and 'genes'", path=path, line=lineno)
-        if split is not None and row.get("split") not in (None, split):
-            counts["other_split"] += 1
-            continue
+    for lineno, row in iter_task_rows(path, split, counts):
         genes = row["genes"]
         if isinstance(genes, str):
             genes = [g for g in _GENE_SPLIT.split(genes) if g]
