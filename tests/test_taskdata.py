@@ -199,3 +199,17 @@ def test_draw_sets_refuses_a_quota_the_split_cannot_fill(tmp_path):
     assert len(read_jsonl(tmp_path / "d.jsonl")) == 4
     bad = CliRunner().invoke(cli, ["corpus", "draw", str(pool), "-d", "GO_BP=2"])
     assert bad.exit_code != 0 and "FILE:QUOTA" in bad.output
+
+
+def test_an_unstratified_draw_after_a_stratified_one_samples_what_remains(tmp_path):
+    """After a draw takes 60 of 100 GO_MF sets, 40 of the 140 left are GO_MF: a 50-set draw of any kind should
+    hold about 14 of them, not the run of GO_BP sets that the front of the shuffled list has left."""
+    from gener1_tool.benchmarks.taskdata import draw_sets
+
+    rows = [{"id": f"{lib}:{i}", "genes": ["A"], "gold_name": f"{lib} {i}", "library": lib, "split": "train"}
+            for lib in ("GO_BP", "GO_MF") for i in range(100)]
+    pool = tmp_path / "ta.jsonl"
+    pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    first, rest = draw_sets(pool, [(tmp_path / "mf.jsonl", {"GO_MF": 60}), (tmp_path / "any.jsonl", {"any": 50})])
+    assert first["by_kind"] == {"GO_MF": 60} and rest["rows"] == 50
+    assert 7 <= rest["by_kind"].get("GO_MF", 0) <= 22

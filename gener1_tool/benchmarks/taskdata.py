@@ -264,7 +264,7 @@ def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], 
     location and pathway sets. A quota per kind sets the mix.
 
     The rows of ``split`` are shuffled once with ``random.Random(seed)``; each draw then takes the next
-    unused rows of each kind (``{"any": n}``: the next n rows whatever their kind), so draws
+    unused rows of each kind (``{"any": n}``: a seeded sample of n unused rows whatever their kind), so draws
     never share a set. A draw's rows are written in a second shuffle (``random.Random(seed + 1)``), so kinds interleave
     (a trainer reading the first N rows sees every kind). Asking for more rows of a kind than remain is an error naming the kind.
     Returns one summary per draw: output, rows, and rows by kind.
@@ -282,7 +282,10 @@ def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], 
             if len(free) < count:
                 raise Gener1Error(f"draw {number + 1} ({output}) asks for {count} {kind} sets but only {len(free)} "
                                   f"unused ones remain in the {split or 'whole'} split", path=sets)
-            chosen = free[:count]
+            # The next unused rows of one kind are a uniform draw of that kind, but the next unused rows of any
+            # kind are not once earlier quotas used up the front of the list unevenly (after a pathway-heavy
+            # draw they would be all GO:BP), so an unstratified draw samples the remaining rows.
+            chosen = free[:count] if kind != "any" else sorted(random.Random(seed + 2 + number).sample(free, count))
             for i in chosen:
                 used[i] = True
             taken += chosen
