@@ -334,3 +334,54 @@ def test_evidence_order_reaches_the_prompt(fake_model, tiny_kb_path, tmp_path, m
     assert libraries["significance"] == ["GO_CC", "KEGG", "GO_BP", "GO_MF"]  # ties keep the given order
     assert fixed.index("GO biological process: none") < fixed.index("GO cellular component:")
     assert ranked.index("GO cellular component:") < ranked.index("GO biological process: none")
+
+
+def test_workers_split_the_sets_and_give_the_same_rows_in_input_order(sets_file, tiny_kb_path, tmp_path):
+    """Two spawned worker processes (real tiny model, batch 1 so no padding can differ) write exactly the rows one
+    process writes, back in input order, and leave no part files behind."""
+    from gener1_tool.training.base import tiny_model
+
+    model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=0)
+    common = dict(model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12, retries=1, threads=1, batch_size=1,
+                  report=False)
+    one = annotate(AnnotateConfig([sets_file], tmp_path / "one", **common))
+    two = annotate(AnnotateConfig([sets_file], tmp_path / "two", workers=2, **common))
+    assert two.n_sets == one.n_sets == 5 and two.n_generated == one.n_generated >= 4
+    rows_one, rows_two = read_tsv(one.tsv), read_tsv(two.tsv)
+    assert [r["id"] for r in rows_two] == ["perox", "p53", "empty", "noise", "perox"]
+    assert [(r["name"], r["status"], r["attempts"]) for r in rows_two] == \
+        [(r["name"], r["status"], r["attempts"]) for r in rows_one]
+    raw = lambda out: [json.loads(line)["raw"] for line in open(out / "annotations.jsonl")]  # noqa: E731
+    assert raw(tmp_path / "two") == raw(tmp_path / "one")
+    assert not list((tmp_path / "two").glob("annotations.part*"))
+
+
+def test_a_killed_multi_worker_run_resumes_from_its_part_files(fake_model, sets_file, tiny_kb_path, tmp_path):
+    out = tmp_path / "out"
+    annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, report=False))
+    lines = open(out / "annotations.jsonl").read().splitlines()
+    # As a killed two-worker run leaves it: no JSONL yet, each worker's finished sets in its part file, and one
+    # torn line where a worker was killed mid-write.
+    (out / "annotations.jsonl").unlink()
+    (out / "annotations.part0.jsonl").write_text(lines[0] + "\n" + lines[2] + "\n")
+    (out / "annotations.part1.jsonl").write_text(lines[1] + "\n" + lines[3][:40])
+    calls_before = len(fake_model.calls)
+    result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, resume=True, report=False))
+    assert result.n_skipped_resume == 3 and result.n_generated >= 2
+    assert fake_model.calls[calls_before][0] == 2  # only sets 3 (torn) and 4 were generated again
+    assert [r["id"] for r in read_tsv(out / "annotations.tsv")] == ["perox", "p53", "empty", "noise", "perox"]
+    assert not list(out.glob("annotations.part*"))
+    # Without --resume, stale part files are discarded with the JSONL, not mixed into a new run.
+    (out / "annotations.part0.jsonl").write_text(lines[0] + "\n")
+    result = annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, report=False))
+    assert result.n_skipped_resume == 0 and not list(out.glob("annotations.part*"))
+
+
+def test_a_worker_error_is_reported_with_its_message(sets_file, tiny_kb_path, tmp_path):
+    from gener1_tool.errors import Gener1Error
+
+    with pytest.raises(Gener1Error, match=r"annotation worker \d failed: .*no_such_model"):
+        annotate(AnnotateConfig([sets_file], tmp_path / "o", model=str(tmp_path / "no_such_model"), kb=tiny_kb_path,
+                                workers=2, threads=1, report=False))
+    with pytest.raises(Gener1Error, match="workers must be at least 1"):
+        annotate(AnnotateConfig([sets_file], tmp_path / "o", model="fake", kb=tiny_kb_path, workers=0))

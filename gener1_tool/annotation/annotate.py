@@ -10,6 +10,10 @@ then kept with status ``format_error`` and their raw text → claim check agains
 any, the name repeats (``name_term``: ID and rank) → one JSON line per set,
 appended and fsynced as each batch finishes (so an interrupted run resumes without losing work) →
 TSV and HTML report rebuilt from the JSONL.
+
+``workers > 1`` splits the sets across that many processes, each with its own copy of the model and its own
+part file (``annotations.part<k>.jsonl``); the parts are gathered into the JSONL when they finish, and by the
+next ``--resume`` if the run was killed.
 """
 
 from __future__ import annotations
@@ -74,6 +78,10 @@ class AnnotateConfig:
     stop_repeated_steps: bool = True
     seed: int = 0
     threads: int | None = None
+    # Processes annotating in parallel, each loading its own model. A 135M model's decode step is a few
+    # dozen small matmuls that a second torch thread barely speeds up, so on a CPU two 1-thread processes
+    # get through about twice the sets of one 2-thread process (benchmarks/annotate_workers.py).
+    workers: int = 1
     require_reasoning: bool = True
     libraries: Sequence[str] | None = None
     # The order of the evidence's library sections (enrichment.evidence.LIBRARY_ORDERS).
@@ -129,8 +137,12 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     jsonl = out / JSONL
-    if jsonl.exists() and not config.resume:
-        jsonl.unlink()
+    if config.workers < 1:
+        raise Gener1Error(f"workers must be at least 1, not {config.workers}")
+    if not config.resume:
+        for stale in [jsonl, *_part_files(out)]:
+            stale.unlink(missing_ok=True)
+    _gather_parts(out)  # a killed multi-worker run left its finished batches in part files
     kb = KnowledgeBase(config.kb or paths.default_kb_path())
     selected = load_sets(config, kb)
     done = {r["index"] for r in read_records(jsonl)} if config.resume else set()
@@ -143,7 +155,10 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
         warnings.append("no trained default model is shipped yet: using the untrained base SmolLM2-135M-Instruct, "
                         "whose names will be poor; pass --model with a gener1-trained checkpoint")
     n_generated = tokens = 0
-    if todo:
+    if todo and config.workers > 1 and len(todo) > 1:
+        n_generated, tokens = _annotate_in_workers(config, todo, model_spec, out, len(selected) - len(todo),
+                                                   len(selected), progress)
+    elif todo:
         n_generated, tokens = _annotate_sets(config, kb, todo, model_spec, jsonl, len(selected) - len(todo), len(selected),
                                              progress)
     records = read_records(jsonl)
@@ -167,6 +182,102 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     return AnnotateResult(out, tsv, jsonl, report, len(selected), n_generated, len(selected) - len(todo), statuses,
                           round(time.perf_counter() - started, 2), tokens, warnings)
+
+
+PART_GLOB = "annotations.part*.jsonl"
+
+
+def _part_files(out: Path) -> list[Path]:
+    return sorted(out.glob(PART_GLOB))
+
+
+def _gather_parts(out: Path) -> None:
+    """Append every worker's part file to the JSONL and delete it (records are complete lines; a torn last
+    line stays torn and is redone, as in the JSONL itself)."""
+    parts = _part_files(out)
+    if not parts:
+        return
+    with open(out / JSONL, "a", encoding="utf-8") as fh:
+        for part in parts:
+            text = part.read_text(encoding="utf-8")
+            fh.write(text if not text or text.endswith("\n") else text + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    for part in parts:
+        part.unlink()
+
+
+def _annotate_in_workers(config, todo, model_spec, out, already, total, progress) -> tuple[int, int]:
+    """``_annotate_sets`` over ``config.workers`` slices of ``todo``, each in a spawned process. ``todo`` is sorted
+    by set size and dealt round-robin, so every worker gets a similar mix of short and long prompts. A worker's
+    error (or death: killed, out of memory) stops the others; what every worker finished is kept either way."""
+    import multiprocessing
+    import queue
+
+    n = min(config.workers, len(todo))
+    # Each worker gets its share of the cores unless --threads says otherwise.
+    threads = config.threads or max(1, (os.cpu_count() or 1) // n)
+    worker_config = replace(config, workers=1, threads=threads)
+    parts = [out / f"annotations.part{k}.jsonl" for k in range(n)]
+    # spawn, not fork: a forked child inherits the parent's torch/OpenMP thread state, which can deadlock.
+    ctx = multiprocessing.get_context("spawn")
+    reports = ctx.Queue()
+    workers = [ctx.Process(target=_annotate_part, args=(k, worker_config, todo[k::n], model_spec, parts[k], reports),
+                           name=f"gener1-annotate-{k}", daemon=True) for k in range(n)]
+    if progress:
+        progress(already, total)
+    results: dict[int, tuple[int, int]] = {}
+    try:
+        for w in workers:
+            w.start()
+        while len(results) < n:
+            try:
+                k, error, value = reports.get(timeout=2)
+            except queue.Empty:
+                dead = [k for k, w in enumerate(workers) if k not in results and not w.is_alive()]
+                if dead and reports.empty():
+                    k = dead[0]
+                    raise Gener1Error(f"annotation worker {k} stopped without a result (exit code "
+                                      f"{workers[k].exitcode}; killed or out of memory?); its finished sets are kept, "
+                                      "rerun with --resume")
+            else:
+                if error:
+                    raise Gener1Error(f"annotation worker {k} failed: {value}")
+                results[k] = value
+            if progress:
+                progress(already + sum(_count_lines(p) for p in parts), total)
+    finally:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+            w.join()
+        _gather_parts(out)
+    return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
+
+
+def _annotate_part(k, config, todo, model_spec, part, reports) -> None:
+    """One worker process: its own KB connection and model, its slice of the sets, its own part file. Reports
+    ``(k, error?, (n_generated, n_tokens) or the error's text)``: exceptions do not always pickle, their text does."""
+    try:
+        kb = KnowledgeBase(config.kb or paths.default_kb_path())
+        try:
+            reports.put((k, False, _annotate_sets(config, kb, todo, model_spec, part, 0, len(todo), None)))
+        finally:
+            kb.close()
+    except Gener1Error as exc:
+        reports.put((k, True, str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent re-raises it as a Gener1Error with the traceback
+        import traceback
+
+        reports.put((k, True, "".join(traceback.format_exception(exc)).strip()))
 
 
 def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress) -> tuple[int, int]:
