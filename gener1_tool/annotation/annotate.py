@@ -79,8 +79,8 @@ class AnnotateConfig:
     seed: int = 0
     threads: int | None = None
     # Processes annotating in parallel, each loading its own model. A 135M model's decode step is a few
-    # dozen small matmuls that a second torch thread barely speeds up, so on a CPU two 1-thread processes
-    # get through about twice the sets of one 2-thread process (benchmarks/annotate_workers.py).
+    # dozen small matmuls that a second torch thread speeds up little: on this 2-core CPU two 1-thread
+    # processes got through 1.36x the sets of one 2-thread process (benchmarks/annotate_workers.py).
     workers: int = 1
     require_reasoning: bool = True
     libraries: Sequence[str] | None = None
@@ -251,6 +251,8 @@ def _annotate_in_workers(config, todo, model_spec, out, already, total, progress
             if w.is_alive():
                 w.terminate()
             w.join()
+        reports.close()
+        reports.join_thread()
         _gather_parts(out)
     return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
 

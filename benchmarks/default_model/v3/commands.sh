@@ -96,3 +96,25 @@ gener1 evaluate -p "fixed (shipped default)=ann_stages20/gener1-grounded/annotat
 G200=(); for b in GO_BP GO_MF GO_CC NeST MSigDB; do G200+=(-g sample/$b.tsv); done
 gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence=ann200/branch/annotations.jsonl" \
   -p "gener1 model-only=ann200/model-only/annotations.jsonl" "${G200[@]}" --shared-only -o sample200
+
+# full_ood: NeST and MSigDB on all their sets (50 + 56), grounded. The 26 sets outside the 200-set sample
+# (full_rest = full minus sample) annotated with the sample's settings, then joined to the sample's 80 rows.
+mkdir -p full_rest ann_full/grounded-ood
+for b in NeST MSigDB; do
+  awk -F'\t' 'NR==FNR{if(FNR>1)seen[$1]=1;next} FNR==1||!($1 in seen)' sample/$b.tsv full/$b.tsv > full_rest/$b.tsv
+done
+gener1 annotate full_rest/NeST.tsv full_rest/MSigDB.tsv -o ann_full/grounded-pathways-rest "${R[@]}"
+(grep -E '"source": "(sample_stages|sample_rest|sample)/(NeST|MSigDB).tsv"' ann200/branch/annotations.jsonl
+ cat ann_full/grounded-pathways-rest/annotations.jsonl) > ann_full/grounded-ood/annotations.jsonl
+gener1 evaluate "${B[@]}" -p "gener1 grounded=ann_full/grounded-ood/annotations.jsonl" -g full/NeST.tsv -g full/MSigDB.tsv -o full_ood
+
+# Model-only on all 1,614 sets (started 2026-12-01, not finished in that session; `--resume` continues it): the
+# GO:BP file dealt into two halves so that two 1-thread processes share the 2 cores (annotate --workers did not
+# exist yet when it started; `--workers 2` does the same split in one command).
+mkdir -p full_odd full_even
+awk 'NR==1 || NR%2==0' full/GO_BP.tsv > full_odd/GO_BP.tsv
+awk 'NR==1 || (NR>1 && NR%2==1)' full/GO_BP.tsv > full_even/GO_BP.tsv
+MO=("${R[@]/grounded/model-only}")
+gener1 annotate full_odd/GO_BP.tsv full/GO_MF.tsv -o ann_full/model-only-a "${MO[@]}" &
+gener1 annotate full_even/GO_BP.tsv full/GO_CC.tsv full/NeST.tsv full/MSigDB.tsv -o ann_full/model-only-b "${MO[@]}" &
+wait
