@@ -345,7 +345,10 @@ def test_workers_split_the_sets_and_give_the_same_rows_in_input_order(sets_file,
     common = dict(model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12, retries=1, threads=1, batch_size=1,
                   report=False)
     one = annotate(AnnotateConfig([sets_file], tmp_path / "one", **common))
-    two = annotate(AnnotateConfig([sets_file], tmp_path / "two", workers=2, **common))
+    seen = []
+    two = annotate(AnnotateConfig([sets_file], tmp_path / "two", workers=2, **common),
+                   progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)  # the workers' per-batch reports add up to every set
     assert two.n_sets == one.n_sets == 5 and two.n_generated == one.n_generated >= 4
     rows_one, rows_two = read_tsv(one.tsv), read_tsv(two.tsv)
     assert [r["id"] for r in rows_two] == ["perox", "p53", "empty", "noise", "perox"]

@@ -227,12 +227,13 @@ def _annotate_in_workers(config, todo, model_spec, out, already, total, progress
     if progress:
         progress(already, total)
     results: dict[int, tuple[int, int]] = {}
+    done = [0] * n  # sets each worker has written, from its own progress reports
     try:
         for w in workers:
             w.start()
         while len(results) < n:
             try:
-                k, error, value = reports.get(timeout=2)
+                k, kind, value = reports.get(timeout=2)
             except queue.Empty:
                 dead = [k for k, w in enumerate(workers) if k not in results and not w.is_alive()]
                 if dead and reports.empty():
@@ -240,12 +241,15 @@ def _annotate_in_workers(config, todo, model_spec, out, already, total, progress
                     raise Gener1Error(f"annotation worker {k} stopped without a result (exit code "
                                       f"{workers[k].exitcode}; killed or out of memory?); its finished sets are kept, "
                                       "rerun with --resume")
-            else:
-                if error:
-                    raise Gener1Error(f"annotation worker {k} failed: {value}")
+                continue
+            if kind == "error":
+                raise Gener1Error(f"annotation worker {k} failed: {value}")
+            if kind == "result":
                 results[k] = value
-            if progress:
-                progress(already + sum(_count_lines(p) for p in parts), total)
+            else:
+                done[k] = value
+                if progress:
+                    progress(already + sum(done), total)
     finally:
         for w in workers:
             if w.is_alive():
@@ -257,29 +261,24 @@ def _annotate_in_workers(config, todo, model_spec, out, already, total, progress
     return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
 
 
-def _count_lines(path: Path) -> int:
-    try:
-        with open(path, "rb") as fh:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    except FileNotFoundError:
-        return 0
-
-
 def _annotate_part(k, config, todo, model_spec, part, reports) -> None:
-    """One worker process: its own KB connection and model, its slice of the sets, its own part file. Reports
-    ``(k, error?, (n_generated, n_tokens) or the error's text)``: exceptions do not always pickle, their text does."""
+    """One worker process: its own KB connection and model, its slice of the sets, its own part file. Puts
+    ``(k, "progress", sets written)`` after each batch, then ``(k, "result", (n_generated, n_tokens))`` or
+    ``(k, "error", text)``: exceptions do not always pickle, their text does."""
     try:
         kb = KnowledgeBase(config.kb or paths.default_kb_path())
         try:
-            reports.put((k, False, _annotate_sets(config, kb, todo, model_spec, part, 0, len(todo), None)))
+            result = _annotate_sets(config, kb, todo, model_spec, part, 0, len(todo),
+                                    lambda written, _total: reports.put((k, "progress", written)))
+            reports.put((k, "result", result))
         finally:
             kb.close()
     except Gener1Error as exc:
-        reports.put((k, True, str(exc)))
+        reports.put((k, "error", str(exc)))
     except BaseException as exc:  # noqa: BLE001 - the parent re-raises it as a Gener1Error with the traceback
         import traceback
 
-        reports.put((k, True, "".join(traceback.format_exception(exc)).strip()))
+        reports.put((k, "error", "".join(traceback.format_exception(exc)).strip()))
 
 
 def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress) -> tuple[int, int]:

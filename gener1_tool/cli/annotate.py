@@ -42,8 +42,8 @@ from .kb import read_id_file
 @click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine); with "
               "--workers, per worker (default: the cores shared out).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes annotating in parallel, each with its own copy of the model (~0.7 GB). On a CPU, "
-                   "two 1-thread workers get through more sets than one 2-thread process.")
+              help="Processes annotating in parallel, each with its own copy of the model (about 1.5 GiB at its "
+                   "peak). On a CPU, two 1-thread workers get through more sets than one 2-thread process.")
 @click.option("--no-reasoning-required", is_flag=True, help="Accept answers without <think> steps as well-formed.")
 @click.option("--library", "libraries", multiple=True, help="Enrichment/evidence libraries (default: GO + pathways).")
 @click.option("--evidence-order", type=click.Choice(LIBRARY_ORDERS), default="fixed", show_default=True,
