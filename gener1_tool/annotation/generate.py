@@ -117,7 +117,8 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
 
                 stopping = StoppingCriteriaList([_StopAt(tokenizer, stop_at, start, answer_prefix)])
             with torch.inference_mode():
-                out = model.generate(**enc, past_key_values=cache, generation_config=gen_config,
+                # `cache=` is the name generate() takes from transformers 5.24 (`past_key_values=` warned per batch)
+                out = model.generate(**enc, cache=cache, generation_config=gen_config,
                                      stopping_criteria=stopping)
             for i, row in zip(idx, out[:, start:]):
                 text = answer_prefix + tokenizer.decode(row, skip_special_tokens=True)
