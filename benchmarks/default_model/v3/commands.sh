@@ -118,3 +118,9 @@ MO=("${R[@]/grounded/model-only}")
 gener1 annotate full_odd/GO_BP.tsv full/GO_MF.tsv -o ann_full/model-only-a "${MO[@]}" &
 gener1 annotate full_even/GO_BP.tsv full/GO_CC.tsv full/NeST.tsv full/MSigDB.tsv -o ann_full/model-only-b "${MO[@]}" &
 wait
+# Finished in the next session (2026-12-02) by rerunning the same two commands (--resume), then scored on all 1,614 sets
+# (v3/full1614/, per_set.tsv without the baselines' `extra` rows):
+mkdir -p ann_full/model-only
+cat ann_full/model-only-{a,b}/annotations.jsonl > ann_full/model-only/annotations.jsonl
+gener1 evaluate "${B[@]}" -p "gener1 model-only=ann_full/model-only/annotations.jsonl" \
+  -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614
