@@ -102,7 +102,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
         if n_prefix > 0:
             prefix_ids = torch.tensor([ids[0][:n_prefix]], device=model.device)
             with torch.inference_mode():
-                prefix = model(input_ids=prefix_ids, use_cache=True).past_key_values
+                prefix = model(input_ids=prefix_ids, use_cache=True).cache  # `.past_key_values` logs a deprecation
         for idx in batches:
             if prefix is None:
                 enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
