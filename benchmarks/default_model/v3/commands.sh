@@ -124,3 +124,9 @@ mkdir -p ann_full/model-only
 cat ann_full/model-only-{a,b}/annotations.jsonl > ann_full/model-only/annotations.jsonl
 gener1 evaluate "${B[@]}" -p "gener1 model-only=ann_full/model-only/annotations.jsonl" \
   -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614
+# What benchmarks/default_model/v3/ keeps of full_ood/ and full1614/: table.md, summary.json, and per_set.tsv without
+# the `extra` rows (the baselines' files cover all 1,614 sets, so every other benchmark's rows are `extra` there)
+for run in full_ood full1614; do
+  mkdir -p ../../benchmarks/default_model/v3/$run && cp $run/table.md $run/summary.json ../../benchmarks/default_model/v3/$run/
+  awk -F'\t' '$4 != "extra"' $run/per_set.tsv > ../../benchmarks/default_model/v3/$run/per_set.tsv
+done
