@@ -1,6 +1,6 @@
 """Benchmark: annotation generation that stops a row where it repeats a reasoning step (``gener1 annotate``'s
-default, ``--stop-repeats``) vs running every row to the token limit, same model, same grounded prompts, greedy,
-measured in the same run.
+default, ``--stop-repeats``: the same words in any order, numbers aside) vs the first rule (a word-for-word repeat
+only) vs running every row to the token limit, same model, same grounded prompts, greedy, measured in the same run.
 
 Prints seconds and decoded tokens for both, the speed-up, how many names (the Process line) are identical (they
 must all be: the stop only ever cuts after the name), how many rows were cut, and the cost of the per-step check
@@ -11,6 +11,7 @@ Needs the default KB (`make data`). Run: python benchmarks/stop_repeats.py [--se
 from __future__ import annotations
 
 import argparse
+import re
 import time
 
 from gener1_tool import benchmarks, paths
@@ -21,6 +22,21 @@ from gener1_tool.knowledge.store import KnowledgeBase
 from gener1_tool.reasoning import answer
 from gener1_tool.reasoning.prompts import build_prompt
 from gener1_tool.training.base import load_model
+
+
+def verbatim_step_cut(text: str) -> int | None:
+    """The first rule (until 2026-12-02): a step that repeats an earlier one word for word, case and spacing aside."""
+    process = answer._PROCESS_LINE.search(text)
+    if not process:
+        return None
+    seen: set[str] = set()
+    for match in re.finditer(r"<think>(?P<step>.*?)</think>", text[process.end():], re.IGNORECASE | re.DOTALL):
+        step = " ".join(match.group("step").split()).lower()
+        if step in seen:
+            return process.end() + match.start()
+        if step:
+            seen.add(step)
+    return None
 
 
 def main() -> None:
@@ -49,19 +65,24 @@ def main() -> None:
         return texts, seconds, sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
 
     full, full_s, full_tokens = run(None)
+    verbatim, verbatim_s, verbatim_tokens = run(verbatim_step_cut)
     cut, cut_s, cut_tokens = run(answer.repeated_step_cut)
     _, never_s, _ = run(lambda text: None)  # the check's own cost: decoded and scanned every step, never fires
 
-    same_names = sum(answer.parse(a).name == answer.parse(b).name for a, b in zip(full, cut))
+    same_names = sum(answer.parse(a).name == answer.parse(b).name == answer.parse(c).name
+                     for a, b, c in zip(full, verbatim, cut))
     n_cut = sum(a != b for a, b in zip(full, cut))
     steps_full = sum(len(answer.parse(t).steps) for t in full)
     steps_cut = sum(len(answer.parse(t).steps) for t in cut)
     print(f"model {args.model or 'shipped'}, {len(prompts)} GO:BP sets, grounded (GO_BP evidence, own term held out), "
           f"greedy, max {args.max_new_tokens} new tokens, batch {args.batch_size}, {args.threads} threads")
     print(f"to the token limit: {full_s:.1f} s, {full_tokens} tokens, {steps_full} reasoning steps")
-    print(f"stop at a repeated step: {cut_s:.1f} s, {cut_tokens} tokens, {steps_cut} reasoning steps; "
+    print(f"stop at a word-for-word repeat (the first rule): {verbatim_s:.1f} s, {verbatim_tokens} tokens, "
+          f"{sum(a != b for a, b in zip(full, verbatim))}/{len(prompts)} rows cut")
+    print(f"stop at a repeated step (same words, numbers aside): {cut_s:.1f} s, {cut_tokens} tokens, {steps_cut} reasoning steps; "
           f"{n_cut}/{len(prompts)} rows cut")
-    print(f"speed-up: {full_s / cut_s:.2f}x; tokens {full_tokens / max(cut_tokens, 1):.2f}x fewer; "
+    print(f"speed-up: {full_s / cut_s:.2f}x ({verbatim_s / cut_s:.2f}x over the first rule); "
+          f"tokens {full_tokens / max(cut_tokens, 1):.2f}x fewer; "
           f"identical names: {same_names}/{len(prompts)}")
     print(f"check overhead (a rule that never fires vs none): {never_s / full_s:.3f}x")
 

@@ -143,6 +143,23 @@ def test_a_reasoning_loop_is_cut_at_its_first_repeated_step(fake_model, tiny_kb_
     assert len(record["answer"]["steps"]) == 4 and record["raw"].startswith(GOOD_P53)
 
 
+def test_name_only_keeps_each_name_without_reasoning_and_flags_the_rows(fake_model, sets_file, tiny_kb_path, tmp_path):
+    full = annotate(AnnotateConfig([sets_file], tmp_path / "full", model="fake", kb=tiny_kb_path, report=False))
+    result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(tmp_path / "names"), "--kb",
+                                      str(tiny_kb_path), "--model", "fake", "--name-only", "--no-report"])
+    assert result.exit_code == 0, result.output
+    rows_full, rows = read_tsv(full.tsv), read_tsv(tmp_path / "names" / "annotations.tsv")
+    assert [r["id"] for r in rows] == ["perox", "p53", "empty", "noise", "perox"]  # one row per set, as always
+    assert [r["name"] for r in rows] == [r["name"] for r in rows_full]
+    assert [r["status"] for r in rows] == ["ok", "ok", "empty_set", "format_error", "ok"]
+    assert [r["confidence"] for r in rows] == ["0.82", "0.90", "", "", "0.82"]
+    assert ["name_only" in r["flags"].split(";") for r in rows] == [True, True, False, True, True]
+    records = [json.loads(line) for line in open(tmp_path / "names" / "annotations.jsonl")]
+    assert records[0]["raw"] == "Process: protein import into peroxisome matrix (0.82)"
+    assert records[0]["answer"]["steps"] == [] and records[0]["claims"] == []
+    assert records[1]["attempts"] == 2  # the greedy answer had no Process line; the sampled retry had one
+
+
 def test_resume_and_chunking(fake_model, sets_file, tiny_kb_path, tmp_path):
     out = tmp_path / "out"
     annotate(AnnotateConfig([sets_file], out, model="fake", kb=tiny_kb_path, start=1, limit=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gener1_tool.reasoning.answer import UNRELATED, is_unrelated, parse, render, repeated_step_cut
+from gener1_tool.reasoning.answer import UNRELATED, is_unrelated, name_line_cut, parse, render, repeated_step_cut
 
 
 def test_round_trip():
@@ -83,3 +83,29 @@ def test_repeated_step_cut_finds_the_first_verbatim_repeat():
     # Steps before the Process line never cut: the name may still come.
     assert repeated_step_cut(a + a + "\n" + head + b) is None
     assert repeated_step_cut(a + "\n" + head + a + b + b) == len(a + "\n" + head + a + b)
+
+
+def test_a_step_with_the_same_words_in_another_order_or_new_statistics_is_a_repeat():
+    head = "Process: regulation of dendritic cell antigen processing and presentation (0.95)\nReasoning:\n"
+    genes = "<think>The genes are enriched in GO terms related to NOD1, CCL21, NOD2, CCR7 +5.</think>\n"
+    stats = "<think>The genes are enriched in GO terms related to lipid transport (3/5, FDR 8.8e-10).</think>\n"
+    wider = "<think>The genes are enriched in GO terms related to antigen processing.</think>\n"
+    narrower = "<think>The genes are enriched in GO terms related to dendritic cell antigen processing.</think>\n"
+    # the same genes in another order (one of them twice), then the same term with made-up statistics
+    shuffled = "<think>The genes are enriched in GO terms related to CCL21, NOD1, CCL21, NOD2, CCR7 +5.</think>\n"
+    restated = "<think>The genes are enriched in GO terms related to lipid transport (3/12, FDR 9.6e-09).</think>"
+    assert repeated_step_cut(head + genes + shuffled) == len(head + genes)
+    assert repeated_step_cut(head + stats + wider + restated) == len(head + stats + wider)
+    # a more or less specific term is a step of its own, and so is one that differs by a number-like word
+    assert repeated_step_cut(head + wider + narrower) is None
+    assert repeated_step_cut(head + genes + genes.replace("NOD2", "NOD3")) is None
+
+
+def test_name_line_cut_stops_right_after_a_complete_process_line():
+    text = "Process: peroxisome organization (0.8)\nReasoning:\n<think>The genes"
+    cut = name_line_cut(text)
+    assert text[:cut] == "Process: peroxisome organization (0.8)"
+    assert parse(text[:cut]).name == "peroxisome organization" and parse(text[:cut]).confidence == 0.8
+    assert name_line_cut("Process: peroxisome organ") is None  # the line may still grow
+    assert name_line_cut("I think these genes\nare interesting") is None
+    assert name_line_cut("Some prose first.\nProcess: autophagy\n") == len("Some prose first.\nProcess: autophagy")

@@ -42,6 +42,7 @@ TSV_COLUMNS = ("id", "name", "confidence", "status", "n_genes", "n_known", "top_
                "claims_unknown", "flags", "attempts")
 
 STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
+NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reasoning (--name-only)
 
 
 def default_model() -> str:
@@ -73,9 +74,13 @@ class AnnotateConfig:
     # A small model sometimes opens with prose and never reaches the Process line; forcing the answer's
     # opening on one last greedy attempt recovers most of those rows (the model still writes name and steps).
     force_format: bool = True
-    # Stop a row where it repeats a reasoning step word for word (answer.repeated_step_cut): the rest is a
-    # greedy loop that the user would read and the CPU would pay for, and the name (first line) is unchanged.
+    # Stop a row where it repeats a reasoning step (answer.repeated_step_cut: the same words, numbers aside): the
+    # rest is a greedy loop that the user would read and the CPU would pay for, and the name (first line) is unchanged.
     stop_repeated_steps: bool = True
+    # False (--name-only): each row stops at the end of its Process line, with no reasoning. A greedy name is
+    # the answer's first line, so it is the name the full answer would have; decoding the reasoning is most of
+    # a grounded row's time (benchmarks/name_only.py).
+    reasoning: bool = True
     seed: int = 0
     threads: int | None = None
     # Processes annotating in parallel, each loading its own model. A 135M model's decode step is a few
@@ -303,7 +308,10 @@ def _annotate_sets(config, kb, todo, model_spec, jsonl, already, total, progress
     # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
     # decoder layer to every decode step, which on a CPU costs more than the merge itself.
     model, tokenizer = load_model(model_spec, threads=config.threads, merge_adapter=True)
-    stop_at = answer_format.repeated_step_cut if config.stop_repeated_steps else None
+    if not config.reasoning:
+        stop_at = answer_format.name_line_cut
+    else:
+        stop_at = answer_format.repeated_step_cut if config.stop_repeated_steps else None
     n_generated = n_tokens = 0
     if progress:  # the total (and what a resume kept) shows before the first batch, which can take minutes
         progress(already, total)
@@ -398,11 +406,13 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
 
 def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:
     parsed = answer_format.parse(text)
-    ok = parsed.well_formed(require_reasoning=config.require_reasoning)
+    ok = parsed.well_formed(require_reasoning=config.require_reasoning and config.reasoning)
     if ok or rec["raw"] is None or parsed.name:  # keep the best try: a parseable name beats none
         rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name or "", confidence=parsed.confidence)
         if forced:  # the kept text opened with a forced "Process:": say so in the TSV's flags column
             rec["flags"] = [*rec["flags"], answer_format.FORCED_OPENING_FLAG]
+        if not config.reasoning and NAME_ONLY_FLAG not in rec["flags"]:
+            rec["flags"] = [*rec["flags"], NAME_ONLY_FLAG]
     rec["attempts"] = attempt
     rec["status"] = STATUS_OK if ok else STATUS_FORMAT_ERROR
     rec["answer"] = rec["answer"] or parsed.to_dict()

@@ -36,8 +36,11 @@ from .kb import read_id_file
               help="When every attempt is malformed, one last greedy attempt opens the answer with 'Process:' "
                    "(the row is flagged forced_answer_prefix).")
 @click.option("--stop-repeats/--no-stop-repeats", default=True, show_default=True,
-              help="Stop an answer where it repeats a reasoning step word for word (a greedy loop), keeping "
-                   "the text before the repeat. The name is unchanged.")
+              help="Stop an answer where it repeats a reasoning step (the same words in any order, numbers aside: "
+                   "a greedy loop), keeping the text before the repeat. The name is unchanged.")
+@click.option("--name-only", is_flag=True,
+              help="Write each set's Process line only (name and confidence), without reasoning: the same names, "
+                   "several times faster (for screening many sets). Rows are flagged name_only.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine); with "
               "--workers, per worker (default: the cores shared out).")
@@ -56,7 +59,7 @@ from .kb import read_id_file
               help="Evaluation protocol: each set's own term (its id, its gold name) is removed from its evidence.")
 @click.option("--no-report", is_flag=True, help="Skip the HTML report.")
 def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, top, start, limit, resume, batch_size,
-             max_new_tokens, retries, force_format, stop_repeats, seed, threads, workers, no_reasoning_required, libraries,
+             max_new_tokens, retries, force_format, stop_repeats, name_only, seed, threads, workers, no_reasoning_required, libraries,
              evidence_order, hold_out_terms, hold_out_own_term, no_report):
     """Name the biological process of every gene set, with reasoning, a confidence, a claim check
     against the KB, and the classical enrichment beside it.
@@ -69,7 +72,7 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
     config = AnnotateConfig(
         inputs=list(inputs), output_dir=output_dir, model=model, kb=kb_path, mode=mode, input_format=input_format,
         padj=padj, lfc=lfc, top=top, start=start, limit=limit, resume=resume, batch_size=batch_size,
-        max_new_tokens=max_new_tokens, retries=retries, force_format=force_format, stop_repeated_steps=stop_repeats,
+        max_new_tokens=max_new_tokens, retries=retries, force_format=force_format, stop_repeated_steps=stop_repeats, reasoning=not name_only,
         seed=seed, threads=threads, workers=workers,
         require_reasoning=not no_reasoning_required, libraries=list(libraries) or None, evidence_order=evidence_order,
         hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, report=not no_report)

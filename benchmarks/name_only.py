@@ -1,0 +1,66 @@
+"""Benchmark: `gener1 annotate --name-only` (each row stops at the end of its Process line) vs the full answer
+with reasoning (the default, which stops a row at a repeated step), same model, same grounded prompts, greedy,
+measured in the same run.
+
+Prints seconds and decoded tokens for both, the speed-up, and how many names are identical: all of them must
+be, since the name is the first line of a greedy answer and both runs use the same batches.
+Needs the default KB (`make data`). Run: python benchmarks/name_only.py [--sets 32] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from gener1_tool import benchmarks, paths
+from gener1_tool.annotation.annotate import default_model
+from gener1_tool.annotation.generate import generate
+from gener1_tool.enrichment.evidence import EvidenceBuilder, gold_hold_out
+from gener1_tool.knowledge.store import KnowledgeBase
+from gener1_tool.reasoning import answer
+from gener1_tool.reasoning.prompts import build_prompt
+from gener1_tool.training.base import load_model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None, help="default: the shipped model")
+    ap.add_argument("--benchmark", default="GO_BP")
+    ap.add_argument("--sets", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--max-new-tokens", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    # Every k-th set, so that small and large sets are both in (the benchmark files run smallest first).
+    every = benchmarks.load(args.benchmark)
+    sets = every[:: max(1, len(every) // args.sets)][: args.sets]
+    kb = KnowledgeBase(paths.default_kb_path())
+    library = args.benchmark if args.benchmark.startswith("GO_") else None
+    own = [gold_hold_out(gs) for gs in sets]
+    bundles = EvidenceBuilder(kb, libraries=[library] if library else None).build_many(
+        sets, hold_out=[i for i, _ in own], hold_out_names=[n for _, n in own])
+    prompts = [build_prompt(gs, ev, "grounded") for gs, ev in zip(sets, bundles)]
+    model, tokenizer = load_model(args.model or default_model(), threads=args.threads, merge_adapter=True)
+    generate(model, tokenizer, prompts[:1], max_new_tokens=4)  # warm-up (lazy init, allocator)
+
+    def run(stop_at):
+        t0 = time.perf_counter()
+        texts = generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                         stop_at=stop_at)
+        seconds = time.perf_counter() - t0
+        return texts, seconds, sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+
+    full, full_s, full_tokens = run(answer.repeated_step_cut)
+    names, names_s, names_tokens = run(answer.name_line_cut)
+    same = sum(answer.parse(a).name == answer.parse(b).name for a, b in zip(full, names))
+    print(f"model {args.model or 'shipped'}, {len(prompts)} {args.benchmark} sets (every {len(every) // len(sets)}th), "
+          f"grounded ({library or 'default'} evidence, own term held out), greedy, max {args.max_new_tokens} new "
+          f"tokens, batch {args.batch_size}, {args.threads} threads")
+    print(f"full answer (stop at a repeated step): {full_s:.1f} s, {full_tokens} tokens")
+    print(f"name only (stop after the Process line): {names_s:.1f} s, {names_tokens} tokens")
+    print(f"speed-up: {full_s / names_s:.2f}x; identical names: {same}/{len(prompts)}")
+
+
+if __name__ == "__main__":
+    main()
