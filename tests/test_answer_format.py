@@ -109,3 +109,10 @@ def test_name_line_cut_stops_right_after_a_complete_process_line():
     assert name_line_cut("Process: peroxisome organ") is None  # the line may still grow
     assert name_line_cut("I think these genes\nare interesting") is None
     assert name_line_cut("Some prose first.\nProcess: autophagy\n") == len("Some prose first.\nProcess: autophagy")
+
+
+def test_an_out_of_range_confidence_is_cut_from_the_name_and_reported():
+    a = parse("Phenomenone-like protein (0.97)\nProcess: mating behavior (2.25)")
+    assert a.name == "mating behavior" and a.confidence is None
+    assert any("outside 0..1" in e for e in a.errors)
+    assert parse("Process: HOX cluster (13)\n<think>s</think>").name == "HOX cluster (13)"  # an integer may be a name's

@@ -13,7 +13,8 @@ Rendered form::
 * A trailing ``(30/404, FDR 1.5e-25)`` is dropped from a name: the statistics an evidence line shows after
   a term (``enrichment.evidence``), which a model copying that line brings along; they are never a name.
 * The confidence is a trailing parenthesised number in [0, 1] (``(0.85)`` or ``(confidence: 0.85)``),
-  or a separate ``Confidence: 0.85`` line. It is optional when parsing.
+  or a separate ``Confidence: 0.85`` line. It is optional when parsing. A trailing decimal out of range
+  (``(2.25)``) is still cut from the name, and reported as an error with no confidence.
 * Each reasoning step sits in its own ``<think>...</think>`` pair.
 * "System of unrelated proteins" with confidence 0 is the allowed answer when nothing fits
   (Hu et al., Nature Methods 2025).
@@ -32,8 +33,10 @@ FORCED_OPENING_FLAG = "forced_answer_prefix"  # the row flag for such an answer 
 
 # The name is on the Process line itself ([ \t], not \s: "Process:" then a line of prose is no name).
 _PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**[ \t]*process[ \t]*\**[ \t]*[:：][ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+# Any decimal, not only [0, 1]: a small model writes "(2.25)" too, which is a confidence out of range (an error),
+# never part of the name. A bare integer other than 0 or 1 ("(13)") may belong to a name and stays.
 _TRAILING_CONF = re.compile(
-    r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>[01](?:\.\d+)?|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
+    r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>\d+\.\d+|[01]|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
 )
 _COPIED_EVIDENCE_STATS = re.compile(r"\s*\(\s*\d+\s*/\s*\d+\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
 _CONF_LINE = re.compile(r"^\s*\**\s*confidence(?:\s*score)?\s*\**\s*[:=]\s*(?P<conf>[01](?:\.\d+)?|\.\d+)", re.IGNORECASE | re.MULTILINE)
