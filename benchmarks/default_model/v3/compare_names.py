@@ -24,13 +24,15 @@ def read_rows(paths: list[str]) -> dict[tuple[str, str], dict]:
 
 
 def main() -> None:
-    full = {k: r for k, r in read_rows(["ann200/branch/annotations.jsonl"]).items() if k[0].startswith("GO:")}
-    names = read_rows(sorted(glob.glob("ann_full/grounded-names-GO_*/annotations*.jsonl")))
-    shared = [k for k in full if k in names]
-    differ = [k for k in shared if full[k]["name"] != names[k]["name"]]
-    print(f"{len(shared) - len(differ)}/{len(shared)} names identical")
-    for k in differ:
-        print(f"  {k[0]}: full answer {full[k]['name']!r}, name only {names[k]['name']!r}")
+    sample = read_rows(["ann200/branch/annotations.jsonl"])
+    for benchmark in ("GO_BP", "GO_MF", "GO_CC"):
+        full = {k: r for k, r in sample.items() if r["source"].endswith(f"/{benchmark}.tsv")}
+        names = read_rows(sorted(glob.glob(f"ann_full/grounded-names-{benchmark}/annotations*.jsonl")))
+        shared = [k for k in full if k in names]
+        differ = [k for k in shared if full[k]["name"] != names[k]["name"]]
+        print(f"{benchmark}: {len(shared) - len(differ)}/{len(shared)} names identical")
+        for k in differ:
+            print(f"  {k[0]}: full answer {full[k]['name']!r}, name only {names[k]['name']!r}")
 
 
 if __name__ == "__main__":
