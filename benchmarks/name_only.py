@@ -10,15 +10,13 @@ Needs the default KB (`make data`). Run: python benchmarks/name_only.py [--sets 
 from __future__ import annotations
 
 import argparse
-import time
 
-from gener1_tool import benchmarks, paths
+from _grounded import grounded_prompts, timed_generate
+
+from gener1_tool import benchmarks
 from gener1_tool.annotation.annotate import default_model
 from gener1_tool.annotation.generate import generate
-from gener1_tool.enrichment.evidence import EvidenceBuilder, gold_hold_out
-from gener1_tool.knowledge.store import KnowledgeBase
 from gener1_tool.reasoning import answer
-from gener1_tool.reasoning.prompts import build_prompt
 from gener1_tool.training.base import load_model
 
 
@@ -37,27 +35,20 @@ def main() -> None:
     # Every k-th set up to --max-genes, so that small and larger sets are both in (the files run smallest first).
     every = [gs for gs in benchmarks.load(args.benchmark) if gs.size <= args.max_genes]
     sets = every[:: max(1, len(every) // args.sets)][: args.sets]
-    kb = KnowledgeBase(paths.default_kb_path())
     library = args.benchmark if args.benchmark.startswith("GO_") else None
-    own = [gold_hold_out(gs) for gs in sets]
-    bundles = EvidenceBuilder(kb, libraries=[library] if library else None).build_many(
-        sets, hold_out=[i for i, _ in own], hold_out_names=[n for _, n in own])
-    prompts = [build_prompt(gs, ev, "grounded") for gs, ev in zip(sets, bundles)]
+    prompts = grounded_prompts(sets, [library] if library else None)
     model, tokenizer = load_model(args.model or default_model(), threads=args.threads, merge_adapter=True)
     generate(model, tokenizer, prompts[:1], max_new_tokens=4)  # warm-up (lazy init, allocator)
 
     def run(stop_at):
-        t0 = time.perf_counter()
-        texts = generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-                         stop_at=stop_at)
-        seconds = time.perf_counter() - t0
-        return texts, seconds, sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+        return timed_generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens,
+                              batch_size=args.batch_size, stop_at=stop_at)
 
     full, full_s, full_tokens = run(answer.repeated_step_cut)
     names, names_s, names_tokens = run(answer.name_line_cut)
     same = sum(answer.parse(a).name == answer.parse(b).name for a, b in zip(full, names))
-    print(f"model {args.model or 'shipped'}, {len(prompts)} {args.benchmark} sets (every {len(every) // len(sets)}th), "
-          f"grounded ({library or 'default'} evidence, own term held out), greedy, max {args.max_new_tokens} new "
+    print(f"model {args.model or 'shipped'}, {len(prompts)} {args.benchmark} sets (every {len(every) // len(sets)}th of "
+          f"those with at most {args.max_genes} genes), grounded ({library or 'default'} evidence, own term held out), greedy, max {args.max_new_tokens} new "
           f"tokens, batch {args.batch_size}, {args.threads} threads")
     print(f"full answer (stop at a repeated step): {full_s:.1f} s, {full_tokens} tokens")
     print(f"name only (stop after the Process line): {names_s:.1f} s, {names_tokens} tokens")

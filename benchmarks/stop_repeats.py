@@ -11,16 +11,13 @@ Needs the default KB (`make data`). Run: python benchmarks/stop_repeats.py [--se
 from __future__ import annotations
 
 import argparse
-import re
-import time
 
-from gener1_tool import benchmarks, paths
+from _grounded import grounded_prompts, timed_generate
+
+from gener1_tool import benchmarks
 from gener1_tool.annotation.annotate import default_model
 from gener1_tool.annotation.generate import generate
-from gener1_tool.enrichment.evidence import EvidenceBuilder, gold_hold_out
-from gener1_tool.knowledge.store import KnowledgeBase
 from gener1_tool.reasoning import answer
-from gener1_tool.reasoning.prompts import build_prompt
 from gener1_tool.training.base import load_model
 
 
@@ -30,10 +27,10 @@ def verbatim_step_cut(text: str) -> int | None:
     if not process:
         return None
     seen: set[str] = set()
-    for match in re.finditer(r"<think>(?P<step>.*?)</think>", text[process.end():], re.IGNORECASE | re.DOTALL):
+    for match in answer._THINK.finditer(text, process.end()):
         step = " ".join(match.group("step").split()).lower()
         if step in seen:
-            return process.end() + match.start()
+            return match.start()
         if step:
             seen.add(step)
     return None
@@ -49,20 +46,13 @@ def main() -> None:
     args = ap.parse_args()
 
     sets = [gs for gs in benchmarks.load("GO_BP") if 5 <= gs.size <= 40][: args.sets]
-    kb = KnowledgeBase(paths.default_kb_path())
-    own = [gold_hold_out(gs) for gs in sets]
-    bundles = EvidenceBuilder(kb, libraries=["GO_BP"]).build_many(sets, hold_out=[i for i, _ in own],
-                                                                  hold_out_names=[n for _, n in own])
-    prompts = [build_prompt(gs, ev, "grounded") for gs, ev in zip(sets, bundles)]
+    prompts = grounded_prompts(sets, ["GO_BP"])
     model, tokenizer = load_model(args.model or default_model(), threads=args.threads, merge_adapter=True)
     generate(model, tokenizer, prompts[:1], max_new_tokens=4)  # warm-up (lazy init, allocator)
 
     def run(stop_at):
-        t0 = time.perf_counter()
-        texts = generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-                         stop_at=stop_at)
-        seconds = time.perf_counter() - t0
-        return texts, seconds, sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+        return timed_generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens,
+                              batch_size=args.batch_size, stop_at=stop_at)
 
     full, full_s, full_tokens = run(None)
     verbatim, verbatim_s, verbatim_tokens = run(verbatim_step_cut)
