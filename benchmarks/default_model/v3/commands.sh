@@ -143,9 +143,16 @@ gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence (name only)=ann_f
   -p "gener1 model-only=ann_full/model-only/annotations.jsonl" -g full/GO_BP.tsv -o full_GO_BP
 mkdir -p ../../benchmarks/default_model/v3/full_GO_BP && cp full_GO_BP/table.md full_GO_BP/summary.json ../../benchmarks/default_model/v3/full_GO_BP/
 awk -F'\t' '$4 != "extra"' full_GO_BP/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_BP/per_set.tsv
-# When GO:MF and GO:CC are done: all 1,614 sets in both protocols (NeST and MSigDB from their full-answer rows)
-# mkdir -p ann_full/grounded
-# cat ann_full/grounded-names-GO_{BP,MF,CC}/annotations.jsonl ann_full/grounded-ood/annotations.jsonl > ann_full/grounded/annotations.jsonl
-# gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence=ann_full/grounded/annotations.jsonl" \
-#   -p "gener1 model-only=ann_full/model-only/annotations.jsonl" \
-#   -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614
+# Next session (2026-12-02, on a fresh machine: runs/ was gone, so full/ and baselines/ were made again with the
+# commands above, and the GO:MF/GO:CC rows written before were lost): GO:MF as names only, branch evidence. The
+# session ended with 336 of its 340 sets written (the 4 left are its largest: 1,756-5,973 genes), before GO:CC and
+# before the nearest baseline had run; they were scored on those 336 against enrich-top1 (v3/full_GO_MF/).
+# `--resume` goes on from the part files; GO:CC is the same command with GO_CC.
+gener1 annotate full/GO_MF.tsv -o ann_full/grounded-names-GO_MF --library GO_MF --name-only --workers 2 "${R[@]}"
+python ../../benchmarks/default_model/v3/compare_names.py   # against the committed full answers of sample200
+cat ann_full/grounded-names-GO_MF/annotations.part*.jsonl > ann_full/grounded-names-GO_MF-336.jsonl
+gener1 evaluate -p enrich-top1=baselines/enrich-top1_GO_MF.tsv \
+  -p "gener1 grounded, branch evidence (name only)=ann_full/grounded-names-GO_MF-336.jsonl" -g full/GO_MF.tsv --shared-only -o full_GO_MF
+mkdir -p ../../benchmarks/default_model/v3/full_GO_MF
+cp full_GO_MF/table.md full_GO_MF/summary.json ../../benchmarks/default_model/v3/full_GO_MF/
+awk -F'\t' '$4 != "extra"' full_GO_MF/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_MF/per_set.tsv
