@@ -144,15 +144,13 @@ gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence (name only)=ann_f
 mkdir -p ../../benchmarks/default_model/v3/full_GO_BP && cp full_GO_BP/table.md full_GO_BP/summary.json ../../benchmarks/default_model/v3/full_GO_BP/
 awk -F'\t' '$4 != "extra"' full_GO_BP/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_BP/per_set.tsv
 # Next session (2026-12-02, on a fresh machine: runs/ was gone, so full/ and baselines/ were made again with the
-# commands above, and the GO:MF/GO:CC rows written before were lost): GO:MF as names only, branch evidence. The
-# session ended with 336 of its 340 sets written (the 4 left are its largest: 1,756-5,973 genes), before GO:CC and
-# before the nearest baseline had run; they were scored on those 336 against enrich-top1 (v3/full_GO_MF/).
-# `--resume` goes on from the part files; GO:CC is the same command with GO_CC.
+# commands above, and the GO:MF/GO:CC rows written before were lost): GO:MF as names only, branch evidence, 51 min with
+# two 1-thread workers (its 20 sets of 196+ genes took 35 of them). GO:CC (the same command with GO_CC) and the nearest
+# baseline were not run in the time left; v3/full_GO_MF/ is scored against enrich-top1.
 gener1 annotate full/GO_MF.tsv -o ann_full/grounded-names-GO_MF --library GO_MF --name-only --workers 2 "${R[@]}"
 python ../../benchmarks/default_model/v3/compare_names.py   # against the committed full answers of sample200
-cat ann_full/grounded-names-GO_MF/annotations.part*.jsonl > ann_full/grounded-names-GO_MF-336.jsonl
 gener1 evaluate -p enrich-top1=baselines/enrich-top1_GO_MF.tsv \
-  -p "gener1 grounded, branch evidence (name only)=ann_full/grounded-names-GO_MF-336.jsonl" -g full/GO_MF.tsv --shared-only -o full_GO_MF
+  -p "gener1 grounded, branch evidence (name only)=ann_full/grounded-names-GO_MF/annotations.jsonl" -g full/GO_MF.tsv -o full_GO_MF
 mkdir -p ../../benchmarks/default_model/v3/full_GO_MF
 cp full_GO_MF/table.md full_GO_MF/summary.json ../../benchmarks/default_model/v3/full_GO_MF/
 awk -F'\t' '$4 != "extra"' full_GO_MF/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_MF/per_set.tsv
