@@ -124,12 +124,14 @@ mkdir -p ann_full/model-only
 cat ann_full/model-only-{a,b}/annotations.jsonl > ann_full/model-only/annotations.jsonl
 gener1 evaluate "${B[@]}" -p "gener1 model-only=ann_full/model-only/annotations.jsonl" \
   -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614
-# What benchmarks/default_model/v3/ keeps of full_ood/ and full1614/: table.md, summary.json, and per_set.tsv without
-# the `extra` rows (the baselines' files cover all 1,614 sets, so every other benchmark's rows are `extra` there)
-for run in full_ood full1614; do
-  mkdir -p ../../benchmarks/default_model/v3/$run && cp $run/table.md $run/summary.json ../../benchmarks/default_model/v3/$run/
-  awk -F'\t' '$4 != "extra"' $run/per_set.tsv > ../../benchmarks/default_model/v3/$run/per_set.tsv
-done
+# What benchmarks/default_model/v3/ keeps of a run (keep_run; here full_ood/ and full1614/): table.md, summary.json,
+# and per_set.tsv without the `extra` rows (the baselines' files cover all 1,614 sets, so every other benchmark's rows
+# are `extra` there)
+keep_run() {
+  mkdir -p "../../benchmarks/default_model/v3/$1" && cp "$1/table.md" "$1/summary.json" "../../benchmarks/default_model/v3/$1/"
+  awk -F'\t' '$4 != "extra"' "$1/per_set.tsv" > "../../benchmarks/default_model/v3/$1/per_set.tsv"
+}
+for run in full_ood full1614; do keep_run $run; done
 
 # Grounded names on all 1,508 GO sets (started 2026-12-02), branch evidence, with `annotate --name-only`: each row
 # stops at the end of its Process line, so the name is the one the full answer starts with (greedy); no reasoning is
@@ -141,8 +143,7 @@ done
 python ../../benchmarks/default_model/v3/compare_names.py   # name-only names against the full answers of the sample's GO sets
 gener1 evaluate "${B[@]}" -p "gener1 grounded, branch evidence (name only)=ann_full/grounded-names-GO_BP/annotations.jsonl" \
   -p "gener1 model-only=ann_full/model-only/annotations.jsonl" -g full/GO_BP.tsv -o full_GO_BP
-mkdir -p ../../benchmarks/default_model/v3/full_GO_BP && cp full_GO_BP/table.md full_GO_BP/summary.json ../../benchmarks/default_model/v3/full_GO_BP/
-awk -F'\t' '$4 != "extra"' full_GO_BP/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_BP/per_set.tsv
+keep_run full_GO_BP
 # Next session (2026-12-02, on a fresh machine: runs/ was gone, so full/ and baselines/ were made again with the
 # commands above, and the GO:MF/GO:CC rows written before were lost): GO:MF as names only, branch evidence, 51 min with
 # two 1-thread workers (its 20 sets of 196+ genes took 35 of them). GO:CC (the same command with GO_CC) and the nearest
@@ -151,6 +152,4 @@ gener1 annotate full/GO_MF.tsv -o ann_full/grounded-names-GO_MF --library GO_MF 
 python ../../benchmarks/default_model/v3/compare_names.py   # against the committed full answers of sample200
 gener1 evaluate -p enrich-top1=baselines/enrich-top1_GO_MF.tsv \
   -p "gener1 grounded, branch evidence (name only)=ann_full/grounded-names-GO_MF/annotations.jsonl" -g full/GO_MF.tsv -o full_GO_MF
-mkdir -p ../../benchmarks/default_model/v3/full_GO_MF
-cp full_GO_MF/table.md full_GO_MF/summary.json ../../benchmarks/default_model/v3/full_GO_MF/
-awk -F'\t' '$4 != "extra"' full_GO_MF/per_set.tsv > ../../benchmarks/default_model/v3/full_GO_MF/per_set.tsv
+keep_run full_GO_MF

@@ -1,4 +1,4 @@
-"""Run from runs/default-model-eval: the names of the `--name-only` runs (ann_full/grounded-names-*) against the
+"""Run from runs/default-model-eval: the names of the `--name-only` GO runs (ann_full/grounded-names-GO_*) against the
 full-answer names of the same sets in the 200-set sample, as committed in v3/sample200/per_set.tsv (rows
 "gener1 grounded, branch evidence"). Matched by (benchmark, id, gold name).
 
@@ -13,26 +13,19 @@ import glob
 import json
 import os
 
-V3 = os.path.dirname(os.path.abspath(__file__))
-FULL_ANSWERS = {  # per_set.tsv → the method row holding the full answers
-    "sample200": "gener1 grounded, branch evidence",
-}
-NAME_RUNS = {"GO_BP": "grounded-names-GO_BP", "GO_MF": "grounded-names-GO_MF", "GO_CC": "grounded-names-GO_CC"}
+SAMPLE_PER_SET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample200", "per_set.tsv")
+FULL_ANSWER_METHOD = "gener1 grounded, branch evidence"
 
 
 def full_answer_names() -> dict[tuple[str, str, str], str]:
-    names = {}
-    for run, method in FULL_ANSWERS.items():
-        with open(os.path.join(V3, run, "per_set.tsv"), encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh, delimiter="\t"):
-                if row["method"] == method:
-                    names[(row["dataset"], row["id"], row["gold_name"])] = row["predicted_name"]
-    return names
+    with open(SAMPLE_PER_SET, encoding="utf-8", newline="") as fh:
+        return {(row["dataset"], row["id"], row["gold_name"]): row["predicted_name"]
+                for row in csv.DictReader(fh, delimiter="\t") if row["method"] == FULL_ANSWER_METHOD}
 
 
-def name_only_names(run_dir: str, benchmark: str) -> dict[tuple[str, str, str], str]:
+def name_only_names(benchmark: str) -> dict[tuple[str, str, str], str]:
     names = {}
-    for path in sorted(glob.glob(f"ann_full/{run_dir}/annotations*.jsonl")):
+    for path in sorted(glob.glob(f"ann_full/grounded-names-{benchmark}/annotations*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 try:
@@ -46,8 +39,8 @@ def name_only_names(run_dir: str, benchmark: str) -> dict[tuple[str, str, str], 
 
 def main() -> None:
     full = full_answer_names()
-    for benchmark, run_dir in NAME_RUNS.items():
-        names = name_only_names(run_dir, benchmark)
+    for benchmark in ("GO_BP", "GO_MF", "GO_CC"):
+        names = name_only_names(benchmark)
         shared = [k for k in full if k[0] == benchmark and k in names]
         differ = [k for k in shared if full[k] != names[k]]
         print(f"{benchmark}: {len(shared) - len(differ)}/{len(shared)} names identical")
