@@ -28,6 +28,7 @@ def test_round_trip():
     # an evidence line's statistics copied along with its term are dropped; other slashes and parentheses stay
     ("Process: Glycolysis pathway (9/10, FDR 1.0e-37)", "Glycolysis pathway", None),
     ("Process: chromosomal region (30/404, FDR 1.5e-25) (0.8)", "chromosomal region", 0.8),
+    ("Process: synaptic membrane (0.98, FDR 1.04)", "synaptic membrane", 0.98),  # GO:CC name-only run, 2026-12-03
     ("Process: G1/S transition of mitotic cell cycle (2/3)", "G1/S transition of mitotic cell cycle (2/3)", None),
 ])
 def test_names_survive_punctuation(line, name, conf):

@@ -12,6 +12,7 @@ Rendered form::
   and parentheses inside a name survive (the released Gene-R1 regex cut names at ``, . :``).
 * A trailing ``(30/404, FDR 1.5e-25)`` is dropped from a name: the statistics an evidence line shows after
   a term (``enrichment.evidence``), which a model copying that line brings along; they are never a name.
+  In ``(0.98, FDR 1.04)`` the number is the confidence, run into such statistics.
 * The confidence is a trailing parenthesised number in [0, 1] (``(0.85)`` or ``(confidence: 0.85)``),
   or a separate ``Confidence: 0.85`` line. It is optional when parsing. A trailing decimal out of range
   (``(2.25)``) is still cut from the name, and reported as an error with no confidence.
@@ -39,6 +40,8 @@ _TRAILING_CONF = re.compile(
     r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>\d+\.\d+|[01]|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
 )
 _COPIED_EVIDENCE_STATS = re.compile(r"\s*\(\s*\d+\s*/\s*\d+\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
+# The model's confidence run into copied statistics, "(0.98, FDR 1.04)": the number is the confidence.
+_CONF_WITH_STATS = re.compile(r"\s*\(\s*(?P<conf>\d+\.\d+|[01]|\.\d+)\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
 _CONF_LINE = re.compile(r"^\s*\**\s*confidence(?:\s*score)?\s*\**\s*[:=]\s*(?P<conf>[01](?:\.\d+)?|\.\d+)", re.IGNORECASE | re.MULTILINE)
 _THINK = re.compile(r"<think>(?P<step>.*?)</think>", re.IGNORECASE | re.DOTALL)
 _REASONING_HEADER = re.compile(r"^\s*\**\s*reasoning\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
@@ -100,7 +103,7 @@ def parse(text: str | None) -> Answer:
     match = _PROCESS_LINE.search(text)
     if match:
         rest = match.group("rest").strip()
-        conf_match = _TRAILING_CONF.search(rest)
+        conf_match = _TRAILING_CONF.search(rest) or _CONF_WITH_STATS.search(rest)
         if conf_match:
             confidence = float(conf_match.group("conf"))
             rest = rest[: conf_match.start()]
