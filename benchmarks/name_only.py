@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 
-from _grounded import grounded_prompts, timed_generate
+from _grounded import grounded_prompts, timed_generate, warm_up
 
 from gener1_tool import benchmarks
 from gener1_tool.annotation.annotate import default_model
-from gener1_tool.annotation.generate import generate
 from gener1_tool.reasoning import answer
 from gener1_tool.training.base import load_model
 
@@ -38,7 +37,7 @@ def main() -> None:
     library = args.benchmark if args.benchmark.startswith("GO_") else None
     prompts = grounded_prompts(sets, [library] if library else None)
     model, tokenizer = load_model(args.model or default_model(), threads=args.threads, merge_adapter=True)
-    generate(model, tokenizer, prompts[:1], max_new_tokens=4)  # warm-up (lazy init, allocator)
+    warm_up(model, tokenizer, prompts, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
 
     def run(stop_at):
         return timed_generate(model, tokenizer, prompts, max_new_tokens=args.max_new_tokens,
