@@ -2,7 +2,8 @@
 
     python benchmarks/default_model/v3/all_sets_table.py
 
-- baselines and model-only: full1614/ (one `gener1 evaluate` over all 1,614 sets);
+- baselines and model-only: full1614/ (one `gener1 evaluate` over all 1,614 sets); the untrained base model,
+  model-only: full1614_base/;
 - grounded: GO:BP, GO:MF and GO:CC names (`annotate --name-only`, branch evidence) from full_GO_BP/, full_GO_MF/,
   full_GO_CC/; NeST and MSigDB full answers from full_ood/. These were annotated in different sessions, so they
   are four evaluate runs, not one; every grounded cell covers all the benchmark's sets.
@@ -28,6 +29,7 @@ ROWS = [  # (row label, {benchmark: (run dir, method)})
         "MSigDB": ("full_ood", "gener1 grounded"),
     }),
     ("**gener1, model-only**", {b: ("full1614", "gener1 model-only") for b in BENCHMARKS}),
+    ("untrained base, model-only (no format help)", {b: ("full1614_base", "base model-only") for b in BENCHMARKS}),
 ]
 PAPER = [
     ("paper: GPT-4", "| 0.184 | 0.100 | 0.093 | 0.239 | 0.239 | |"),
