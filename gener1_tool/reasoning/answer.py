@@ -36,12 +36,13 @@ FORCED_OPENING_FLAG = "forced_answer_prefix"  # the row flag for such an answer 
 _PROCESS_LINE = re.compile(r"^[ \t>*#_-]*\**[ \t]*process[ \t]*\**[ \t]*[:：][ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
 # Any decimal, not only [0, 1]: a small model writes "(2.25)" too, which is a confidence out of range (an error),
 # never part of the name. A bare integer other than 0 or 1 ("(13)") may belong to a name and stays.
+# The model's confidence may run into copied evidence statistics, "(0.98, FDR 1.04)": the number is still the confidence.
+_FDR_TAIL = r",\s*FDR\b[^()]*"
 _TRAILING_CONF = re.compile(
-    r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>\d+\.\d+|[01]|\.\d+)\s*[\)\]]\s*$", re.IGNORECASE
+    r"\s*[\(\[]\s*(?:confidence\s*(?:score)?\s*[:=]?\s*)?(?P<conf>\d+\.\d+|[01]|\.\d+)\s*(?:" + _FDR_TAIL + r")?[\)\]]\s*$",
+    re.IGNORECASE,
 )
-_COPIED_EVIDENCE_STATS = re.compile(r"\s*\(\s*\d+\s*/\s*\d+\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
-# The model's confidence run into copied statistics, "(0.98, FDR 1.04)": the number is the confidence.
-_CONF_WITH_STATS = re.compile(r"\s*\(\s*(?P<conf>\d+\.\d+|[01]|\.\d+)\s*,\s*FDR\b[^()]*\)\s*$", re.IGNORECASE)
+_COPIED_EVIDENCE_STATS = re.compile(r"\s*\(\s*\d+\s*/\s*\d+\s*" + _FDR_TAIL + r"\)\s*$", re.IGNORECASE)
 _CONF_LINE = re.compile(r"^\s*\**\s*confidence(?:\s*score)?\s*\**\s*[:=]\s*(?P<conf>[01](?:\.\d+)?|\.\d+)", re.IGNORECASE | re.MULTILINE)
 _THINK = re.compile(r"<think>(?P<step>.*?)</think>", re.IGNORECASE | re.DOTALL)
 _REASONING_HEADER = re.compile(r"^\s*\**\s*reasoning\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
@@ -103,7 +104,7 @@ def parse(text: str | None) -> Answer:
     match = _PROCESS_LINE.search(text)
     if match:
         rest = match.group("rest").strip()
-        conf_match = _TRAILING_CONF.search(rest) or _CONF_WITH_STATS.search(rest)
+        conf_match = _TRAILING_CONF.search(rest)
         if conf_match:
             confidence = float(conf_match.group("conf"))
             rest = rest[: conf_match.start()]
