@@ -13,6 +13,7 @@ Prints a Markdown table: ROUGE-L (similarity) per benchmark, then format complia
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -37,21 +38,20 @@ PAPER = [
 ]
 
 
+@functools.cache
 def load(run: str) -> dict:
     with open(os.path.join(HERE, run, "summary.json"), encoding="utf-8") as fh:
         return json.load(fh)
 
 
 def main() -> None:
-    summaries: dict[str, dict] = {}
     n_sets = {}
     lines = []
     for label, cells in ROWS:
         values, judged, compliant, forced = [], 0, 0, 0
         for b in BENCHMARKS:
             run, method = cells[b]
-            summary = summaries.setdefault(run, load(run))
-            d = summary["methods"][method]["datasets"][b]
+            d = load(run)["methods"][method]["datasets"][b]
             n_sets[b] = d["n"]
             values.append(f"{d['rougeL']['mean']:.3f} ({d['similarity']['mean']:.2f})")
             fc = d["format_compliance"]

@@ -17,6 +17,8 @@ from collections import defaultdict
 
 from scipy import stats
 
+from gener1_tool.evaluation.metrics import paired_ttest
+
 
 def read_rows(run_dir: str) -> dict[tuple[str, str], dict[tuple[str, str], dict]]:
     """(method, dataset) → (id, gold name) → row."""
@@ -33,15 +35,15 @@ def paired(a_rows: dict, b_rows: dict, metric: str = "rougeL") -> dict:
     a = [float(a_rows[k][metric] or 0) for k in keys]
     b = [float(b_rows[k][metric] or 0) for k in keys]
     gaps = [x - y for x, y in zip(a, b)]
-    same = [k for k in keys if a_rows[k]["predicted_name"].strip().lower() == b_rows[k]["predicted_name"].strip().lower()]
-    differ = [i for i, k in enumerate(keys) if k not in set(same)]
-    nonzero = any(g != 0 for g in gaps)
+    differ = [i for i, k in enumerate(keys)
+              if a_rows[k]["predicted_name"].strip().lower() != b_rows[k]["predicted_name"].strip().lower()]
+    ttest = paired_ttest(a, b)  # the test `gener1 evaluate` reports, so the two agree
     return {
-        "n": len(keys),
-        "mean_a": sum(a) / len(a), "mean_b": sum(b) / len(b), "gap": sum(gaps) / len(gaps),
-        "t_p": stats.ttest_rel(a, b).pvalue if nonzero else 1.0,
-        "wilcoxon_p": stats.wilcoxon(a, b).pvalue if nonzero else 1.0,
-        "same_name": len(same),
+        "n": ttest["n"],
+        "mean_a": ttest["mean_a"], "mean_b": ttest["mean_b"], "gap": ttest["mean_diff"],
+        "t_p": ttest["p"],
+        "wilcoxon_p": stats.wilcoxon(a, b).pvalue if any(gaps) else 1.0,
+        "same_name": len(keys) - len(differ),
         "same_score": sum(g == 0 for g in gaps), "a_behind": sum(g < 0 for g in gaps), "a_ahead": sum(g > 0 for g in gaps),
         "differ_n": len(differ),
         "differ_mean_a": sum(a[i] for i in differ) / len(differ) if differ else float("nan"),
