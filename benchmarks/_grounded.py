@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from gener1_tool import paths
-from gener1_tool.annotation.generate import generate
+from gener1_tool.model.generate import generate
 from gener1_tool.enrichment.evidence import EvidenceBuilder, gold_hold_out
 from gener1_tool.knowledge.store import KnowledgeBase
 from gener1_tool.reasoning.prompts import build_prompt

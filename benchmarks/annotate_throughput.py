@@ -12,10 +12,10 @@ import argparse
 import resource
 import time
 
-from gener1_tool import benchmarks
-from gener1_tool.annotation.generate import generate
+from gener1_tool import datasets as benchmarks
+from gener1_tool.model.generate import generate
 from gener1_tool.reasoning.prompts import build_prompt
-from gener1_tool.training.base import load_model
+from gener1_tool.model.load import load_model
 
 
 def main() -> None:

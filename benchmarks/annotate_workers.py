@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gener1_tool import benchmarks
-from gener1_tool.annotation.annotate import AnnotateConfig, annotate
+from gener1_tool import datasets as benchmarks
+from gener1_tool.annotation.config import AnnotateConfig
+from gener1_tool.annotation.run import annotate
 
 
 def write_sets(path: Path, n: int) -> Path:

@@ -26,7 +26,7 @@ import gseapy
 import numpy as np
 import pandas as pd
 
-from gener1_tool import benchmarks
+from gener1_tool import datasets as benchmarks
 from gener1_tool.enrichment.batch import Background, LibraryMatrix, ora
 from gener1_tool.knowledge.store import KnowledgeBase
 from gener1_tool.paths import default_kb_path

@@ -63,8 +63,8 @@ def main() -> None:
     cache_dir = tempfile.mkdtemp(prefix="gener1-embcache-")
     os.environ["GENER1_EMBEDDING_CACHE"] = cache_dir  # start with an empty disk cache
 
-    from gener1_tool import benchmarks
-    from gener1_tool.evaluation import get_encoder
+    from gener1_tool import datasets as benchmarks
+    from gener1_tool.similarity import get_encoder
     from gener1_tool.evaluation.evaluate import evaluate
 
     items = [gs for name in benchmarks.BENCHMARKS for gs in benchmarks.load(name)]

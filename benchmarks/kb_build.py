@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gener1_tool import benchmarks, paths
 from gener1_tool.knowledge.build import default_sources, kb_build
-from gener1_tool.knowledge.corpus import corpus_knowledge
+from gener1_tool.corpora.knowledge import corpus_knowledge
 from gener1_tool.knowledge.store import KnowledgeBase
 
 TARGET_SECONDS = 120

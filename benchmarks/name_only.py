@@ -13,10 +13,10 @@ import argparse
 
 from _grounded import grounded_prompts, timed_generate, warm_up
 
-from gener1_tool import benchmarks
-from gener1_tool.annotation.annotate import default_model
+from gener1_tool import datasets as benchmarks
+from gener1_tool.annotation.config import default_model
 from gener1_tool.reasoning import answer
-from gener1_tool.training.base import load_model
+from gener1_tool.model.load import load_model
 
 
 def main() -> None:

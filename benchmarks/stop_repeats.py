@@ -15,10 +15,10 @@ import time
 
 from _grounded import grounded_prompts, timed_generate, warm_up
 
-from gener1_tool import benchmarks
-from gener1_tool.annotation.annotate import default_model
+from gener1_tool import datasets as benchmarks
+from gener1_tool.annotation.config import default_model
 from gener1_tool.reasoning import answer
-from gener1_tool.training.base import load_model
+from gener1_tool.model.load import load_model
 
 
 def verbatim_step_cut(text: str) -> int | None:
@@ -40,7 +40,7 @@ def replay_stop_check(tokenizer, texts, rule) -> float:
     """Seconds that generate's per-row stopping criterion spends on ``texts`` as one batch, step by step."""
     import torch
 
-    from gener1_tool.annotation.generate import _StopAt
+    from gener1_tool.model.generate import _StopAt
 
     rows = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
     width = max(len(r) for r in rows)

@@ -20,13 +20,13 @@ import tempfile
 from pathlib import Path
 
 from gener1_tool import paths
-from gener1_tool.training.base import tiny_model
+from gener1_tool.model.load import tiny_model
 from gener1_tool.training.warmup import WarmupConfig, warmup
 
 
 def corpus_sentences(path: str | None, n: int, seed: int, workdir: Path) -> list[str]:
     if path is None:
-        from gener1_tool.knowledge.corpus import corpus_knowledge
+        from gener1_tool.corpora.knowledge import corpus_knowledge
         from gener1_tool.knowledge.store import KnowledgeBase
 
         path = workdir / "knowledge.jsonl"

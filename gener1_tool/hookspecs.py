@@ -50,7 +50,7 @@ def register_encoders(register):
     """Register sentence encoders for semantic similarity (evaluation, reasoning filter, rewards).
 
     An encoder has ``name`` and ``encode(texts: list[str]) -> numpy array (n, d)`` of L2-normalised
-    embeddings (see ``gener1_tool.evaluation.encoders``). Loading must be lazy and offline.
+    embeddings (see ``gener1_tool.similarity.encoders``). Loading must be lazy and offline.
     """
 
 

@@ -15,7 +15,7 @@ from .errors import Gener1Error
 # Built-in modules, registered exactly like third-party plugins. Later issues add to this list.
 BUILTIN_MODULES = (
     "gener1_tool.knowledge.sources",
-    "gener1_tool.evaluation.encoders",
+    "gener1_tool.similarity.encoders",
     "gener1_tool.enrichment.methods",
     "gener1_tool.training.rewards",
     "gener1_tool.reasoning.teachers",

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from gener1_tool.evaluation import encoders as enc_mod
+from gener1_tool.similarity import encoders as enc_mod
 
 
 class HashingEncoder(enc_mod.Encoder):

@@ -8,7 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gener1_tool.annotation.annotate import AnnotateConfig, annotate
+from gener1_tool.annotation.config import AnnotateConfig
+from gener1_tool.annotation.run import annotate
 from gener1_tool.cli import cli
 
 GOOD_PEROX = ("Process: protein import into peroxisome matrix (0.82)\nReasoning:\n"
@@ -61,8 +62,8 @@ class FakeModel:
 @pytest.fixture
 def fake_model(monkeypatch):
     fake = FakeModel()
-    monkeypatch.setattr("gener1_tool.training.base.load_model", lambda spec, threads=None, merge_adapter=False: (object(), FakeTokenizer()))
-    monkeypatch.setattr("gener1_tool.annotation.generate.generate", fake.generate)
+    monkeypatch.setattr("gener1_tool.model.load.load_model", lambda spec, threads=None, merge_adapter=False: (object(), FakeTokenizer()))
+    monkeypatch.setattr("gener1_tool.model.generate.generate", fake.generate)
     return fake
 
 
@@ -202,7 +203,7 @@ def test_default_model_warning_and_cli(fake_model, sets_file, tiny_kb_path, tmp_
     assert "5 gene sets annotated" in result.output
     assert len(read_tsv(out / "annotations.tsv")) == 5
     # without a shipped model (a package built without it) the base is used, and the user is told
-    monkeypatch.setattr("gener1_tool.annotation.annotate.default_model", lambda: "smollm2-135m-instruct")
+    monkeypatch.setattr("gener1_tool.annotation.run.default_model", lambda: "smollm2-135m-instruct")
     result = CliRunner().invoke(cli, ["annotate", str(sets_file), "-o", str(tmp_path / "o2"), "--kb", str(tiny_kb_path)])
     assert result.exit_code == 0 and "no trained default model is shipped yet" in result.output
 
@@ -225,7 +226,7 @@ def test_missing_model_dir_is_a_clear_error(sets_file, tiny_kb_path, tmp_path):
 
 
 def test_real_tiny_model_end_to_end(sets_file, tiny_kb_path, tmp_path):
-    from gener1_tool.training.base import tiny_model
+    from gener1_tool.model.load import tiny_model
 
     model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=0)
     out = tmp_path / "out"
@@ -259,9 +260,9 @@ def test_chunks_gather_into_one_report(fake_model, sets_file, tiny_kb_path, tmp_
 
 
 def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
-    from gener1_tool.annotation.generate import _shared_prefix, generate, render_prompt
+    from gener1_tool.model.generate import _shared_prefix, generate, render_prompt
     from gener1_tool.reasoning.prompts import build_prompt
-    from gener1_tool.training.base import load_model, tiny_model
+    from gener1_tool.model.load import load_model, tiny_model
 
     model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=1)
     model, tokenizer = load_model(str(model_dir), threads=1)
@@ -298,7 +299,7 @@ def test_shared_prefix_cache_gives_the_same_greedy_outputs(tmp_path):
 
 
 def test_batches_split_where_padding_would_dominate():
-    from gener1_tool.annotation.generate import plan_batches
+    from gener1_tool.model.generate import plan_batches
 
     # Two ~2,500-token prompts go together; the short ones do not pad to their length.
     assert plan_batches([2500, 300, 310, 290, 2400], 32) == [[0, 4], [2, 1, 3]]
@@ -337,7 +338,7 @@ def test_evidence_order_reaches_the_prompt(fake_model, tiny_kb_path, tmp_path, m
         first_prompts.setdefault(order, prompts[0][-1]["content"])
         return original(model, tokenizer, prompts, **kwargs)
 
-    monkeypatch.setattr("gener1_tool.annotation.generate.generate", spy)
+    monkeypatch.setattr("gener1_tool.model.generate.generate", spy)
     sets = tmp_path / "sets.tsv"
     sets.write_text("id\tgenes\nperox\tPEX1 PEX2 PEX3 PEX5\n")
     no_bp = ["GO:0016558", "GO:0007031"]  # held out, so the set's GO:BP section is empty and GO:CC holds the best term
@@ -356,7 +357,7 @@ def test_evidence_order_reaches_the_prompt(fake_model, tiny_kb_path, tmp_path, m
 def test_workers_split_the_sets_and_give_the_same_rows_in_input_order(sets_file, tiny_kb_path, tmp_path):
     """Two spawned worker processes (real tiny model, batch 1 so no padding can differ) write exactly the rows one
     process writes, back in input order, and leave no part files behind."""
-    from gener1_tool.training.base import tiny_model
+    from gener1_tool.model.load import tiny_model
 
     model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53, "PEX1 PEX2 TP53 MDM2"] * 3, seed=0)
     common = dict(model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12, retries=1, threads=1, batch_size=1,

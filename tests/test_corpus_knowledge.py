@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gener1_tool.errors import Gener1Error
-from gener1_tool.knowledge.corpus import TEMPLATES, corpus_knowledge
+from gener1_tool.corpora.knowledge import TEMPLATES, corpus_knowledge
 
 
 def read(path):
@@ -67,7 +67,7 @@ def test_empty_corpus_is_an_error(tiny_kb, tmp_path):
 
 @pytest.mark.needs_data
 def test_default_corpus_keeps_evaluation_terms_out(default_kb, tmp_path):
-    from gener1_tool import benchmarks
+    from gener1_tool import datasets as benchmarks
 
     ids, names = benchmarks.evaluation_term_ids(), benchmarks.evaluation_term_names()
     out = tmp_path / "c.jsonl"

@@ -9,8 +9,8 @@ from helpers import HashingEncoder
 
 from gener1_tool import plugins
 from gener1_tool.errors import Gener1Error
-from gener1_tool.evaluation import encoders as enc_mod
-from gener1_tool.evaluation import get_encoder, similarity
+from gener1_tool.similarity import encoders as enc_mod
+from gener1_tool.similarity import get_encoder, similarity
 
 
 @pytest.fixture(scope="session")

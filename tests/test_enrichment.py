@@ -102,7 +102,7 @@ def test_ora_equals_gseapy_on_tiny_kb(tiny_kb):
 
 @pytest.mark.needs_data
 def test_ora_equals_gseapy_on_real_go(default_kb):
-    from gener1_tool import benchmarks
+    from gener1_tool import datasets as benchmarks
 
     libraries = {lib: default_kb.gene_sets(lib) for lib in ("GO_BP", "GO_MF", "GO_CC")}
     background = set().union(*(g for sets in libraries.values() for g in sets.values()))  # = annotated_symbols

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gener1_tool import benchmarks
+from gener1_tool import datasets as benchmarks
 from gener1_tool.cli import cli
 from gener1_tool.errors import Gener1Error
 from gener1_tool.evaluation import metrics

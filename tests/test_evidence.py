@@ -148,7 +148,7 @@ def test_tiny_kb_bundle_with_default_libraries(tiny_kb):
 
 @pytest.mark.needs_data
 def test_real_kb_bundles_hold_out_the_gold(default_kb):
-    from gener1_tool import benchmarks
+    from gener1_tool import datasets as benchmarks
 
     sets = benchmarks.load("GO_BP")[:40] + benchmarks.load("NeST")[:10]
     bundles = build_evidence(sets, default_kb, hold_out_gold=True)

@@ -339,7 +339,7 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
 
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
-    from gener1_tool.training.base import tiny_model
+    from gener1_tool.model.load import tiny_model
 
     texts = ["Process: protein import into peroxisome matrix (0.8)\nReasoning:\n<think>The gene PEX1 has function "
              "for peroxisome organization.</think>", "PEX1 PEX2 PEX3 PEX5 TP53 MDM2 CDKN1A ATP5F1A"] * 3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gener1_tool import benchmarks
+from gener1_tool import datasets as benchmarks
 from gener1_tool.errors import Gener1Error
 from gener1_tool.genes.geneset import FLAG_DUPLICATE_ID, FLAG_EMPTY, FLAG_HUGE, FLAG_SINGLE_GENE, GeneSet
 from gener1_tool.genes.readers import FLAG_LATIN1, prompt_sample, read_gene_sets, write_gene_sets

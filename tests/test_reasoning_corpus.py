@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from gener1_tool.cli import cli
 from gener1_tool.errors import Gener1Error
 from gener1_tool.reasoning import answer
-from gener1_tool.reasoning.corpus import ReasoningCorpusConfig, build_reasoning_corpus, read_task_sets
+from gener1_tool.corpora.reasoning import ReasoningCorpusConfig, build_reasoning_corpus, read_task_sets
 from gener1_tool.reasoning.prompts import build_prompt
 
 TASK_ROWS = [

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gener1_tool import benchmarks
-from gener1_tool.benchmarks.taskdata import assign_split, corpus_benchmark, max_jaccard
+from gener1_tool import datasets as benchmarks
+from gener1_tool.corpora.task_alignment import assign_split, corpus_benchmark, max_jaccard
 from gener1_tool.cli import cli
 from gener1_tool.errors import Gener1Error
 from gener1_tool.knowledge.store import KBWriter, KnowledgeBase
@@ -167,7 +167,7 @@ def _draw_pool(tmp_path):
 
 
 def test_draw_sets_meets_each_kind_quota_with_disjoint_seeded_draws(tmp_path):
-    from gener1_tool.benchmarks.taskdata import draw_sets, parse_quota
+    from gener1_tool.corpora.task_alignment import draw_sets, parse_quota
 
     pool = _draw_pool(tmp_path)  # train split: 10 GO_BP, 10 GO_MF, 14 pathway (10 KEGG + 4 Reactome)
     quota = parse_quota("GO_BP=3,GO_MF=2,pathway=6")
@@ -186,7 +186,7 @@ def test_draw_sets_meets_each_kind_quota_with_disjoint_seeded_draws(tmp_path):
 
 
 def test_draw_sets_refuses_a_quota_the_split_cannot_fill(tmp_path):
-    from gener1_tool.benchmarks.taskdata import draw_sets, parse_quota
+    from gener1_tool.corpora.task_alignment import draw_sets, parse_quota
 
     pool = _draw_pool(tmp_path)
     with pytest.raises(Gener1Error, match=r"draw 2 .* asks for 6 GO_MF sets but only 4 unused"):
@@ -204,7 +204,7 @@ def test_draw_sets_refuses_a_quota_the_split_cannot_fill(tmp_path):
 def test_an_unstratified_draw_after_a_stratified_one_samples_what_remains(tmp_path):
     """After a draw takes 60 of 100 GO_MF sets, 40 of the 140 left are GO_MF: a 50-set draw of any kind should
     hold about 14 of them, not the run of GO_BP sets that the front of the shuffled list has left."""
-    from gener1_tool.benchmarks.taskdata import draw_sets
+    from gener1_tool.corpora.task_alignment import draw_sets
 
     rows = [{"id": f"{lib}:{i}", "genes": ["A"], "gold_name": f"{lib} {i}", "library": lib, "split": "train"}
             for lib in ("GO_BP", "GO_MF") for i in range(100)]

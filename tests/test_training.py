@@ -7,12 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gener1_tool.annotation.generate import generate
+from gener1_tool.model.generate import generate
 from gener1_tool.cli import cli
 from gener1_tool.errors import Gener1Error
 from gener1_tool.reasoning import answer
 from gener1_tool.reasoning.prompts import build_prompt
-from gener1_tool.training import base, common
+from gener1_tool.model import load as base
+from gener1_tool.training import common
 from gener1_tool.training.reason import ReasonConfig, build_reason_dataset, reason
 from gener1_tool.training.warmup import WarmupConfig, build_warmup_dataset, warmup
 

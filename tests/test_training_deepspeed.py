@@ -29,7 +29,7 @@ print(json.dumps({"losses": r.losses, "step": r.global_step}))
 
 @pytest.mark.parametrize("config", ["deepspeed_zero2.json", "deepspeed_zero3.json"])
 def test_zero_config_trains_on_cpu(tmp_path, config):
-    from gener1_tool.training.base import tiny_model
+    from gener1_tool.model.load import tiny_model
 
     sentences = [f"PEX{i} is involved in protein import into peroxisome matrix." for i in range(1, 40)]
     corpus = tmp_path / "kw.jsonl"
@@ -45,7 +45,7 @@ def test_zero_config_trains_on_cpu(tmp_path, config):
     assert result["step"] == 4 and result["losses"][-1] < result["losses"][0]
     assert list(out.glob("checkpoint-*/global_step*/zero_pp_rank_0_mp_rank_00_optim_states.pt"))  # DeepSpeed ran
     # The final model reloads outside DeepSpeed with every weight gathered (ZeRO-3 partitions them in training).
-    from gener1_tool.training.base import load_model
+    from gener1_tool.model.load import load_model
 
     model, _ = load_model(out)
     reference, _ = load_model(model_dir)

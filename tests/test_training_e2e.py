@@ -15,10 +15,10 @@ import json
 
 import pytest
 
-from gener1_tool.annotation.generate import generate
+from gener1_tool.model.generate import generate
 from gener1_tool.reasoning import answer
-from gener1_tool.reasoning.corpus import ReasoningCorpusConfig, build_reasoning_corpus
-from gener1_tool.training import base
+from gener1_tool.corpora.reasoning import ReasoningCorpusConfig, build_reasoning_corpus
+from gener1_tool.model import load as base
 from gener1_tool.training.align import AlignConfig, align
 from gener1_tool.training.common import read_run_config
 from gener1_tool.training.reason import ReasonConfig, reason

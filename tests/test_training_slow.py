@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from gener1_tool.annotation.generate import generate
+from gener1_tool.model.generate import generate
 from gener1_tool.reasoning import answer
 from gener1_tool.reasoning.prompts import build_prompt
-from gener1_tool.training import base
+from gener1_tool.model import load as base
 from gener1_tool.training.reason import ReasonConfig, reason
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from ..annotation.annotate import AnnotateConfig, annotate as run_annotation
+from ..annotation.config import AnnotateConfig
 from ..enrichment.evidence import LIBRARY_ORDERS
 from ..genes.readers import FORMATS
 from ..reasoning.prompts import MODES
@@ -76,6 +76,8 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
         seed=seed, threads=threads, workers=workers,
         require_reasoning=not no_reasoning_required, libraries=list(libraries) or None, evidence_order=evidence_order,
         hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, report=not no_report)
+    from ..annotation.run import annotate as run_annotation  # deferred: pandas and matplotlib load when it runs
+
     with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr")) as bar:
         def progress(done, total):
             bar.total = total

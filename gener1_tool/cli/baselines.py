@@ -32,7 +32,7 @@ def _baseline_options(func):
 
 
 def _run(kind, sets, benchmark, output, kb_path, libraries, no_hold_out, min_size, max_size, no_hygiene):
-    from ..enrichment.baselines import run_baseline
+    from ..enrichment.baselines import run_baseline  # deferred: pandas loads only when a baseline runs
 
     preds = run_baseline(kind, output, sets=sets, benchmark=benchmark, kb=kb_path, libraries=libraries or None,
                          hold_out_gold=not no_hold_out, min_size=min_size, max_size=max_size, hygiene=not no_hygiene)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from .. import benchmarks as bench
+from .. import datasets
+from ..errors import Gener1Error
 from .. import paths
-from ..benchmarks.taskdata import corpus_benchmark, draw_sets, parse_quota
+from ..corpora.task_alignment import corpus_benchmark, draw_sets, parse_quota
 from ..genes.readers import write_gene_sets
 from . import benchmark, corpus
 
@@ -20,8 +21,8 @@ from . import benchmark, corpus
 def benchmark_list(as_json):
     """List the bundled evaluation sets (from the Gene-R1 paper) with sizes and provenance."""
     rows = []
-    for name, b in bench.BENCHMARKS.items():
-        sets = bench.load(name)
+    for name, b in datasets.BENCHMARKS.items():
+        sets = datasets.load(name)
         sizes = [gs.size for gs in sets]
         rows.append({"name": name, "sets": len(sets), "genes_min": min(sizes), "genes_median": sorted(sizes)[len(sizes) // 2],
                      "genes_max": max(sizes), "in_distribution": b.in_distribution, "file": b.filename,
@@ -33,7 +34,7 @@ def benchmark_list(as_json):
     for r in rows:
         kind = "in-distribution" if r["in_distribution"] else "out-of-distribution"
         click.echo(f"{r['name']}\t{r['sets']}\t{r['genes_min']}/{r['genes_median']}/{r['genes_max']}\t{kind}\t{r['description']}")
-    click.echo(f"Provenance: {bench.data_path('PROVENANCE.md')}", err=True)
+    click.echo(f"Provenance: {datasets.data_path('PROVENANCE.md')}", err=True)
 
 
 @benchmark.command(name="export")
@@ -43,7 +44,7 @@ def benchmark_list(as_json):
               help="tsv/csv: ID, Genes, Gene_Count, Term_Description; gmt: gold name as the description.")
 def benchmark_export(name, output, fmt):
     """Write one bundled benchmark (GO_BP, GO_MF, GO_CC, NeST, MSigDB) as TSV, CSV or GMT."""
-    sets = bench.load(name)
+    sets = datasets.load(name)
     if output:
         write_gene_sets(sets, output, fmt)
         click.echo(f"{len(sets)} sets written to {output}", err=True)
@@ -131,8 +132,6 @@ def _read_ids(path: str | None) -> list[str]:
     """Term IDs, one per line (first column of a TSV/CSV also works); '#' comments and blank lines skipped."""
     if not path:
         return []
-    from ..errors import Gener1Error
-
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -7,8 +7,8 @@ import json
 import click
 from tqdm import tqdm
 
-from .. import benchmarks, paths
-from ..knowledge.corpus import TEMPLATES, corpus_knowledge as build_corpus
+from .. import datasets, paths
+from ..corpora.knowledge import TEMPLATES, corpus_knowledge as build_corpus
 from ..knowledge.store import KnowledgeBase
 from . import corpus
 from .kb import read_id_file
@@ -37,8 +37,8 @@ def knowledge_command(kb_path, output, text_output, exclude_terms, no_default_ex
     ids = set(read_id_file(exclude_terms))
     names: set[str] = set()
     if not no_default_exclusions:
-        ids |= benchmarks.evaluation_term_ids()
-        names |= benchmarks.evaluation_term_names()
+        ids |= datasets.evaluation_term_ids()
+        names |= datasets.evaluation_term_names()
     kb = KnowledgeBase(kb_path or paths.default_kb_path())
     with tqdm(desc="sentences", unit=" sent", file=click.get_text_stream("stderr"), mininterval=1) as bar:
         report = build_corpus(kb, output, exclude_terms=ids, exclude_names=names,

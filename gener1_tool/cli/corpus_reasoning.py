@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import Gener1Error
-from ..reasoning.corpus import ReasoningCorpusConfig, build_reasoning_corpus
+from ..corpora.reasoning import ReasoningCorpusConfig, build_reasoning_corpus
 from ..reasoning.prompts import MODES
 from . import corpus
 

@@ -42,7 +42,7 @@ def enrich_cmd(sets, outdir, kb_path, libraries, method, background, fdr, top, m
     Example:
       gener1 enrich de_sets.gmt -o report/enrichment --library GO_BP --library KEGG_2021_HUMAN
     """
-    from ..enrichment.run import enrich
+    from ..enrichment.run import enrich  # deferred: pandas loads only when the command runs
 
     report = enrich(sets, outdir, kb=kb_path, libraries=libraries or None, method=method, background=background,
                     fdr=fdr, top=top, min_size=min_size, max_size=max_size, all_terms=all_terms,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..evaluation.encoders import DEFAULT_ENCODERS
+from ..knowledge.store import KnowledgeBase
+from ..similarity.encoders import DEFAULT_ENCODERS
 from ..evaluation.evaluate import evaluate as evaluate_predictions
 from ..evaluation.evaluate import write_evaluation
 from . import cli
@@ -59,8 +60,6 @@ def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, 
     gold = list(gold_files) + list(benchmarks)
     kb = None
     if kb_path:
-        from ..knowledge.store import KnowledgeBase
-
         kb = KnowledgeBase(kb_path)
     result = evaluate_predictions(list(predictions), gold or None,
                                   encoders=() if rouge_only else (tuple(encoders) or DEFAULT_ENCODERS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..report.annotation import report as gather_report
+from ..annotation.records import gather as gather_report
 from . import cli
 
 

@@ -13,10 +13,14 @@ from pathlib import Path
 import click
 
 from ..errors import Gener1Error
+from ..model.load import DEFAULT_BASE, resolve_model_dir, tiny_model
 from ..training.align import METHODS, AlignConfig
-from ..training.base import DEFAULT_BASE
+from ..training.align import align as run_align
 from ..training.reason import STRATEGIES, ReasonConfig
+from ..training.reason import reason as run_reason
+from ..training.rewards import parse_weights
 from ..training.warmup import WarmupConfig
+from ..training.warmup import warmup as run_warmup
 from . import train
 
 
@@ -139,8 +143,6 @@ def warmup(corpus, **params):
       gener1 train warmup knowledge.jsonl -o runs/warmup --max-tokens 200000 --lora
       gener1 train warmup knowledge.jsonl -o runs/warmup --max-steps 500   # rerun to resume
     """
-    from ..training.warmup import warmup as run_warmup
-
     report(run_warmup(build_config(WarmupConfig, {"corpus": corpus, **params})))
 
 
@@ -164,8 +166,6 @@ def reason(corpus, **params):
       gener1 train reason reasoning.jsonl -m runs/warmup -o runs/reason                  # cascade
       gener1 train reason reasoning.jsonl --strategy merged --warmup-corpus knowledge.jsonl -o runs/merged
     """
-    from ..training.reason import reason as run_reason
-
     report(run_reason(build_config(ReasonConfig, {"corpus": corpus, **params})))
 
 
@@ -204,9 +204,6 @@ def align(data, rewards, split, **params):
       gener1 train align task.jsonl -m runs/reason -o runs/grpo-exact --reward exact_match=1 --reward format=1
       gener1 train align task.jsonl -m runs/reason -o runs/odpo --method online-dpo --threshold 0.7
     """
-    from ..training.align import align as run_align
-    from ..training.rewards import parse_weights
-
     if rewards:
         params["rewards"] = parse_weights(rewards)
     if split is not None:
@@ -221,8 +218,6 @@ def base_cmd(spec):
 
     Training commands do this on first use; run it at setup time (e.g. in a container build) instead.
     """
-    from ..training.base import resolve_model_dir
-
     click.echo(str(resolve_model_dir(spec)))
 
 
@@ -239,8 +234,6 @@ def tiny_model_cmd(texts, output_dir, seed, hidden_size, layers, vocab_size):
     It learns the pipeline's formats in a few hundred steps but knows nothing: use it to test a
     workflow end to end, never to annotate.
     """
-    from ..training.base import tiny_model
-
     lines = []
     for path in texts:
         with open(path, encoding="utf-8") as fh:

@@ -4,17 +4,8 @@
                  gseapy's statistics) and ``hypergeom`` (the tail itself);
 - ``methods``    enrichment-method plugins (built-ins ``ora`` and ``gseapy``) and ``results`` (their tables);
 - ``run``        ``enrich()`` / ``run_enrichment()``: what ``gener1 enrich`` runs, and ``plots`` (dot plots);
-- ``evidence``   THE evidence bundle the grounded teacher and grounded annotation read;
+- ``libraries``  KB libraries as matrices, shared by evidence and baselines;
+- ``evidence``   THE evidence bundle (and its ranked candidate terms) that teachers, training data and
+                 annotation read, built from the same ORA the enrichment table shows;
 - ``baselines``  lookup baselines (``enrich-top1``, ``nearest``) for ``gener1 baseline``.
 """
-
-from __future__ import annotations
-
-
-def __getattr__(name: str):
-    # Lazy, so that registering the method plugins does not import pandas/matplotlib-heavy modules twice.
-    if name in ("enrich", "run_enrichment"):
-        from . import run
-
-        return getattr(run, name)
-    raise AttributeError(name)

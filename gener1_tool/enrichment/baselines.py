@@ -32,6 +32,10 @@ from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
 from .batch import jaccard_top, ora
 from .evidence import gold_hold_out
 from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, kb_libraries
+from .. import datasets
+from ..genes.hygiene import normalise
+from ..genes.readers import read_gene_sets
+from .libraries import open_kb
 
 PREDICTION_COLUMNS = ("id", "name", "term", "library", "score", "overlap", "status", "reason")
 
@@ -155,8 +159,6 @@ def run_baseline(kind: str, output: str | Path, *, sets: str | Path | None = Non
                  hold_out_gold: bool = True, min_size: int | None = None, max_size: int | None = None,
                  hygiene: bool = True) -> list[BaselinePrediction]:
     """What ``gener1 baseline enrich-top1|nearest`` runs: read sets (file or bundled benchmark), predict, write."""
-    from .. import benchmarks as bench
-    from .run import open_kb
 
     if kind not in BASELINES:
         raise Gener1Error(f"unknown baseline {kind!r}; available: {', '.join(BASELINES)}")
@@ -164,16 +166,12 @@ def run_baseline(kind: str, output: str | Path, *, sets: str | Path | None = Non
         raise Gener1Error("give either a gene-set file or --benchmark NAME (not both)")
     kb = open_kb(kb)
     if benchmark is not None:
-        gene_sets = bench.load(benchmark)
+        gene_sets = datasets.load(benchmark)
         if hygiene:
-            from ..genes.hygiene import normalise
-
             normalise(gene_sets, kb)
         if not libraries:
-            libraries = benchmark_libraries(bench.get(benchmark).name)
+            libraries = benchmark_libraries(datasets.get(benchmark).name)
     else:
-        from ..genes.readers import read_gene_sets
-
         gene_sets = read_gene_sets(sets, kb=kb if hygiene else None)
     options = {}
     if min_size is not None:

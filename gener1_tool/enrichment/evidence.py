@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -40,6 +40,9 @@ from ..genes.geneset import GeneSet
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase, normalise_term_name
 from .batch import bh_adjust, ora, overlap_gene_lists
 from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, KBLibraries, kb_libraries
+
+if TYPE_CHECKING:  # a type only: the tables need pandas, which the bundles do not
+    from .results import SetEnrichment
 
 BUNDLE_VERSION = 1
 #: How a bundle orders its library sections (the prompt lists them in this order): "fixed" keeps the order the
@@ -197,6 +200,17 @@ class EvidenceBundle:
         return True
 
 
+@dataclass
+class _Tested:
+    """One library's tested terms for one set (aligned arrays) and how to list the overlap genes of some of them."""
+
+    term_ids: list[str]
+    overlap: np.ndarray
+    term_size: np.ndarray
+    pvalue: np.ndarray
+    genes: Callable[[list[int]], list[list[str]]]
+
+
 def gold_hold_out(gene_set: GeneSet) -> tuple[set[str], set[str]]:
     """The evaluation protocol's hold-out for a set: its own ID (a GO benchmark set is named by its
     term) and its gold name (NeST and MSigDB sets have no term ID; terms with that name go)."""
@@ -247,8 +261,14 @@ class EvidenceBuilder:
         return self.build_many([gene_set], hold_out=[list(hold_out)], hold_out_names=[list(hold_out_names)])[0]
 
     def build_many(self, gene_sets: Sequence[GeneSet], *, hold_out: Sequence[Iterable[str]] | None = None,
-                   hold_out_names: Sequence[Iterable[str]] | None = None, progress: bool = False) -> list[EvidenceBundle]:
-        """Bundles for many sets; ``hold_out[i]``/``hold_out_names[i]`` add per-set hold-outs (e.g. gold terms)."""
+                   hold_out_names: Sequence[Iterable[str]] | None = None, progress: bool = False,
+                   enrichment: Sequence[SetEnrichment] | None = None) -> list[EvidenceBundle]:
+        """Bundles for many sets; ``hold_out[i]``/``hold_out_names[i]`` add per-set hold-outs (e.g. gold terms).
+
+        ``enrichment[i]``: set i's result from ``run_enrichment`` over the same libraries and default background
+        (what `gener1 annotate` shows beside the name). The bundle then reads its terms from that table instead of
+        running its own ORA, so the evidence, the candidates and the report come from one test per set; the
+        bundle is the same either way (the term-size window, hold-outs and pooled BH are applied to the table)."""
         n = len(gene_sets)
         per_set_ids = [set(self.hold_out) for _ in range(n)]
         per_set_names = [set(self.hold_out_names) for _ in range(n)]
@@ -259,50 +279,71 @@ class EvidenceBuilder:
                 per_set_ids[i] |= self.libs.hold_out_ids(ids, names)
                 per_set_names[i] |= {normalise_term_name(x) for x in names if x}
         queries = [list(dict.fromkeys(g for g in gs.genes if g)) for gs in gene_sets]
-        enriched = self._enrich(queries, per_set_ids)
+        if enrichment is None:
+            enriched = self._enrich(queries, per_set_ids)
+        else:
+            if len(enrichment) != n:
+                raise Gener1Error(f"{len(enrichment)} enrichment results for {n} gene sets")
+            enriched = [self._choose(self._tested_in_table(res.table, per_set_ids[i], queries[i]), res.n_in_background)
+                        for i, res in enumerate(enrichment)]
         out = []
         for i, gs in enumerate(tqdm(gene_sets, desc="evidence", unit="set", disable=not progress)):
             out.append(self._bundle(gs, queries[i], enriched[i], per_set_ids[i], per_set_names[i]))
         return out
 
-    # -- enrichment -----------------------------------------------------------------------------
+    # -- enrichment ----------------------------------------------------------------------------
     def _enrich(self, queries: list[list[str]], exclude: list[set[str]]) -> list[dict[str, list[EnrichedTerm]]]:
         """Top terms per library for every query: one batch ORA per library, FDR pooled across libraries."""
         per_lib = {lib: ora(queries, m, exclude=exclude) for lib, m in self.libs.matrices.items()}
-        results: list[dict[str, list[EnrichedTerm]]] = []
+        results = []
         for r, query in enumerate(queries):
-            rows = []  # (library, slice) of every tested term, for the pooled BH
-            pvals = []
+            tested = {}
             for lib, hits in per_lib.items():
                 s = hits.rows(r)
-                rows.append((lib, s))
-                pvals.append(hits.pvalue[s])
-            fdr_all = bh_adjust(np.concatenate(pvals)) if pvals else np.zeros(0)
-            offset = 0
-            chosen: dict[str, list[EnrichedTerm]] = {}
-            for lib, s in rows:
-                hits = per_lib[lib]
-                m = s.stop - s.start
-                fdr = fdr_all[offset:offset + m]
-                offset += m
-                if m == 0:
-                    chosen[lib] = []
-                    continue
-                terms, p, K, k = hits.term[s], hits.pvalue[s], hits.term_size[s], hits.overlap[s]
-                order = np.lexsort((terms, K, p))  # p, then smaller term, then ID (term index follows ID order)
-                # A one-gene hit says little about a large set; small sets (≤ 3 genes) may rely on them.
-                min_k = min(self.min_overlap, max(1, int(hits.query_size[r]) // 2))
-                order = [j for j in order if fdr[j] <= self.max_fdr and k[j] >= min_k][: self.top_terms]
-                matrix = self.libs.matrices[lib]
-                genes = overlap_gene_lists(query, matrix, [terms[j] for j in order])
-                chosen[lib] = [
-                    EnrichedTerm(term_id=matrix.term_ids[terms[j]], name=self.libs.term_name.get(matrix.term_ids[terms[j]], ""),
-                                 library=lib, overlap=int(k[j]), term_size=int(K[j]), pvalue=float(p[j]), fdr=float(fdr[j]),
-                                 genes=g[: self.genes_per_term], more_genes=max(0, len(g) - self.genes_per_term))
-                    for j, g in zip(order, genes)
-                ]
-            results.append(chosen)
+                matrix, terms = self.libs.matrices[lib], hits.term[s]
+                tested[lib] = _Tested([matrix.term_ids[j] for j in terms], hits.overlap[s], hits.term_size[s],
+                                      hits.pvalue[s], lambda picked, matrix=matrix, terms=terms, query=query:
+                                      overlap_gene_lists(query, matrix, [terms[j] for j in picked]))
+            results.append(self._choose(tested, int(per_lib[next(iter(per_lib))].query_size[r]) if per_lib else 0))
         return results
+
+    def _tested_in_table(self, table, exclude: set[str], query: list[str]) -> dict[str, "_Tested"]:
+        """The terms of one set's enrichment table that this builder tests: its libraries, the term-size window,
+        hold-outs removed (what ``ora(exclude=...)`` leaves out before BH)."""
+        tested = {}
+        for lib in self.libraries:
+            rows = table[(table["Library"] == lib) & ~table["Term"].isin(exclude)] if len(table) else table
+            if len(rows):
+                rows = rows[[self.libs.size_ok(int(k)) for k in rows["Term_size"]]]
+            rows = rows.sort_values("Term", kind="mergesort")  # ORA's order: term IDs ascending
+            genes = [g.split(";") if g else [] for g in rows["Genes"]] if len(rows) else []
+            tested[lib] = _Tested(list(rows["Term"]), rows["Overlap_size"].to_numpy(dtype=np.int64),
+                                  rows["Term_size"].to_numpy(dtype=np.int64), rows["P-value"].to_numpy(dtype=np.float64),
+                                  lambda picked, genes=genes: [genes[j] for j in picked])
+        return tested
+
+    def _choose(self, tested: dict[str, "_Tested"], query_size: int) -> dict[str, list[EnrichedTerm]]:
+        """The listed terms per library: FDR by BH pooled over every tested term of every library, then per
+        library the ``top_terms`` best (p, then smaller term, then ID) with FDR ≤ ``max_fdr`` and enough overlap."""
+        pvals = [t.pvalue for t in tested.values()]
+        fdr_all = bh_adjust(np.concatenate(pvals)) if pvals else np.zeros(0)
+        offset = 0
+        chosen: dict[str, list[EnrichedTerm]] = {}
+        # A one-gene hit says little about a large set; small sets (≤ 3 genes) may rely on them.
+        min_k = min(self.min_overlap, max(1, query_size // 2))
+        for lib, t in tested.items():
+            m = len(t.term_ids)
+            fdr = fdr_all[offset:offset + m]
+            offset += m
+            order = sorted(range(m), key=lambda j: (t.pvalue[j], t.term_size[j], t.term_ids[j]))
+            picked = [j for j in order if fdr[j] <= self.max_fdr and t.overlap[j] >= min_k][: self.top_terms]
+            chosen[lib] = [
+                EnrichedTerm(term_id=t.term_ids[j], name=self.libs.term_name.get(t.term_ids[j], ""), library=lib,
+                             overlap=int(t.overlap[j]), term_size=int(t.term_size[j]), pvalue=float(t.pvalue[j]),
+                             fdr=float(fdr[j]), genes=g[: self.genes_per_term], more_genes=max(0, len(g) - self.genes_per_term))
+                for j, g in zip(picked, t.genes(picked))
+            ]
+        return chosen
 
     # -- one bundle -----------------------------------------------------------------------------
     def _bundle(self, gs: GeneSet, genes: list[str], enriched: dict[str, list[EnrichedTerm]], held: set[str],

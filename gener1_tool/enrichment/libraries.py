@@ -1,4 +1,5 @@
-"""KB libraries as ready-to-use matrices, built once per process and shared by evidence and baselines.
+"""KB libraries: which ones a run tests (``resolve_libraries``: the requested ones, or GO and every pathway
+collection), and as ready-to-use matrices, built once per process and shared by evidence and baselines.
 
 ``KBLibraries`` loads each library's term → genes dictionary from the KB, remembers every term's
 full size (specificity of a gene's own annotations is judged by it), applies the term-size filter,
@@ -13,7 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from ..knowledge.store import KnowledgeBase, normalise_term_name
+from .. import paths
+from ..errors import Gener1Error
+from ..knowledge.store import GO_LIBRARIES, KnowledgeBase, normalise_term_name
 from .batch import Background, LibraryMatrix
 
 #: Term-size window used by evidence and baselines: classic GSEA/Enrichr practice. Terms of 1–2
@@ -23,12 +26,67 @@ DEFAULT_MIN_SIZE = 3
 DEFAULT_MAX_SIZE = 500
 
 
+#: Term relations enrichment uses by default (GO branches and pathway collections); other libraries
+#: (phenotypes, diseases, chemicals) only when asked for by name.
+DEFAULT_RELATIONS = ("process", "function", "component", "pathway")
+
+
+def open_kb(kb: KnowledgeBase | str | Path | None) -> KnowledgeBase:
+    """The KB given, or opened from a path, or the default KB."""
+    if isinstance(kb, KnowledgeBase):
+        return kb
+    return KnowledgeBase(kb if kb is not None else paths.default_kb_path())
+
+
+_LIBRARY_SIZES: dict[tuple[str, float], dict[str, int]] = {}
+
+
+def kb_library_sizes(kb: KnowledgeBase) -> dict[str, int]:
+    """``kb.libraries()`` (a full scan of term_gene, seconds on the default KB), memoised per KB file."""
+    path = Path(kb.path).resolve()
+    key = (str(path), path.stat().st_mtime)
+    if key not in _LIBRARY_SIZES:
+        _LIBRARY_SIZES[key] = kb.libraries()
+    return _LIBRARY_SIZES[key]
+
+
+def library_relations(kb: KnowledgeBase) -> dict[str, str]:
+    """Library → the relation of its terms (process, function, component, pathway, ...)."""
+    out = {}
+    for lib in sorted(kb_library_sizes(kb)):
+        terms = kb.terms(lib)
+        out[lib] = terms[0].relation if terms else ""
+    return out
+
+
+def resolve_libraries(kb: KnowledgeBase, libraries: Iterable[str] | None = None) -> list[str]:
+    """The requested libraries (checked against the KB, case-insensitive), or the defaults:
+    GO_BP, GO_MF, GO_CC, then every pathway library."""
+    available = kb_library_sizes(kb)
+    if libraries:
+        by_lower = {name.lower(): name for name in available}
+        out = []
+        for name in libraries:
+            real = by_lower.get(str(name).lower())
+            if real is None:
+                raise Gener1Error(f"library {name!r} is not in the knowledge base; available: "
+                                  f"{', '.join(sorted(available)) or 'none'}", path=kb.path)
+            if real not in out:
+                out.append(real)
+        return out
+    relations = library_relations(kb)
+    go = [lib for lib in GO_LIBRARIES if lib in available]
+    rest = sorted(lib for lib, rel in relations.items() if rel in DEFAULT_RELATIONS and lib not in go)
+    if not go and not rest:
+        raise Gener1Error("the knowledge base has no GO or pathway library with genes", path=kb.path)
+    return go + rest
+
+
+
 class KBLibraries:
     def __init__(self, kb: KnowledgeBase, libraries: Iterable[str] | None = None, *,
                  background: Iterable[str] | None = None, min_size: int = DEFAULT_MIN_SIZE,
                  max_size: int | None = DEFAULT_MAX_SIZE):
-        from .run import resolve_libraries
-
         self.kb = kb
         self.names: list[str] = resolve_libraries(kb, libraries)
         self.min_size, self.max_size = min_size, max_size

@@ -4,7 +4,6 @@ A method turns gene sets + libraries (term → genes dictionaries) + an explicit
 ``SetEnrichment`` per set, with identical table columns whatever the method (see ``results.py``).
 The base class owns everything that is not statistics — input checks, flags with reasons, the
 extra columns, sorting — so a third-party method only implements ``compute``::
-
     from gener1_tool.hookspecs import hookimpl
     from gener1_tool.enrichment.methods import EnrichmentMethod
 
@@ -37,6 +36,7 @@ from ..genes.geneset import GeneSet
 from ..hookspecs import hookimpl
 from . import results as R
 from .batch import Background, LibraryMatrix, ora, overlap_gene_lists
+from .. import plugins
 
 Libraries = Mapping[str, Mapping[str, Iterable[str]]]
 
@@ -188,6 +188,4 @@ def register_enrichment_methods(register):
 
 
 def get_method(name: str) -> EnrichmentMethod:
-    from .. import plugins
-
     return plugins.get("enrichment_methods", name)

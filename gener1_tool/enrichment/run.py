@@ -23,66 +23,11 @@ from tqdm import tqdm
 from .. import __version__
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
-from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
+from ..knowledge.store import KnowledgeBase
 from . import results as R
+from .libraries import open_kb, resolve_libraries
 from .methods import get_method
-
-#: Term relations enrichment uses by default (GO branches and pathway collections); other libraries
-#: (phenotypes, diseases, chemicals) only when asked for by name.
-DEFAULT_RELATIONS = ("process", "function", "component", "pathway")
-
-
-def open_kb(kb: KnowledgeBase | str | Path | None) -> KnowledgeBase:
-    if isinstance(kb, KnowledgeBase):
-        return kb
-    from ..paths import default_kb_path
-
-    return KnowledgeBase(kb if kb is not None else default_kb_path())
-
-
-_LIBRARY_SIZES: dict[tuple[str, float], dict[str, int]] = {}
-
-
-def kb_library_sizes(kb: KnowledgeBase) -> dict[str, int]:
-    """``kb.libraries()`` (a full scan of term_gene, seconds on the default KB), memoised per KB file."""
-    path = Path(kb.path).resolve()
-    key = (str(path), path.stat().st_mtime)
-    if key not in _LIBRARY_SIZES:
-        _LIBRARY_SIZES[key] = kb.libraries()
-    return _LIBRARY_SIZES[key]
-
-
-def library_relations(kb: KnowledgeBase) -> dict[str, str]:
-    """Library → the relation of its terms (process, function, component, pathway, ...)."""
-    out = {}
-    for lib in sorted(kb_library_sizes(kb)):
-        terms = kb.terms(lib)
-        out[lib] = terms[0].relation if terms else ""
-    return out
-
-
-def resolve_libraries(kb: KnowledgeBase, libraries: Iterable[str] | None = None) -> list[str]:
-    """The requested libraries (checked against the KB, case-insensitive), or the defaults:
-    GO_BP, GO_MF, GO_CC, then every pathway library."""
-    available = kb_library_sizes(kb)
-    if libraries:
-        by_lower = {name.lower(): name for name in available}
-        out = []
-        for name in libraries:
-            real = by_lower.get(str(name).lower())
-            if real is None:
-                raise Gener1Error(f"library {name!r} is not in the knowledge base; available: "
-                                  f"{', '.join(sorted(available)) or 'none'}", path=kb.path)
-            if real not in out:
-                out.append(real)
-        return out
-    relations = library_relations(kb)
-    go = [lib for lib in GO_LIBRARIES if lib in available]
-    rest = sorted(lib for lib, rel in relations.items() if rel in DEFAULT_RELATIONS and lib not in go)
-    if not go and not rest:
-        raise Gener1Error("the knowledge base has no GO or pathway library with genes", path=kb.path)
-    return go + rest
-
+from ..genes.readers import read_gene_sets
 
 def read_background(path: str | Path) -> set[str]:
     """A background gene file: symbols separated by newlines, tabs, spaces, commas or semicolons; '#' comments."""
@@ -152,8 +97,6 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
         raise Gener1Error(f"--top must be at least 1, got {top}")
     kb = open_kb(kb)
     if isinstance(sets, (str, Path)):
-        from ..genes.readers import read_gene_sets
-
         gene_sets = read_gene_sets(sets, kb=kb)  # with symbol hygiene: aliases, Excel dates, IDs → symbols
     else:
         gene_sets = list(sets)
@@ -174,7 +117,7 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
         report.tables.append(path)
         combined.append(res.table.head(top))
         if plots:
-            from .plots import dot_plot
+            from .plots import dot_plot  # deferred: matplotlib loads only when plots are drawn
 
             png = out / "plots" / f"{stem}.png"
             dot_plot(res, png, top=min(top, 20))

@@ -1,8 +1,2 @@
-"""Evaluation: ROUGE, semantic similarity with encoder plugins, format compliance, statistics, percentile rank.
-
-``encoders`` is importable on its own (training rewards and the reasoning filter use it without the rest).
-"""
-
-from .encoders import DEFAULT_ENCODERS, Encoder, available_encoders, get_encoder, similarity
-
-__all__ = ["DEFAULT_ENCODERS", "Encoder", "available_encoders", "get_encoder", "similarity"]
+"""Evaluation: ROUGE, semantic similarity (``similarity`` encoders), format compliance, statistics, percentile
+rank — ``inputs`` (predictions and gold), ``metrics``, ``evaluate`` (the run and its files), ``report`` (its HTML)."""

@@ -16,19 +16,24 @@ required; judged only for rows that carry raw answer text).
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .. import datasets
 from ..errors import Gener1Error
+from ..io import atomic_open, write_text_atomic
+from ..knowledge.store import KnowledgeBase
+from ..similarity.encoders import DEFAULT_ENCODERS, get_encoder, similarity
 from . import metrics
-from .encoders import DEFAULT_ENCODERS, get_encoder
 from .inputs import STATUSES, GoldItem, PredictionFile, read_gold, read_predictions
+from .metrics import METRIC_LABELS
+from .report import write_evaluation_report
 
-METRIC_LABELS = {"rougeL": "ROUGE-L", "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "similarity": "Similarity",
-                 "percentile_rank": "Percentile rank"}
 #: Columns of the per-set TSV, in order.
 ROW_FIELDS = ("method", "dataset", "id", "status", "gold_name", "predicted_name", "rougeL", "rouge1", "rouge2",
               "similarity", "percentile_rank", "format_ok", "confidence", "steps", "evidence_rank", "errors")
@@ -122,11 +127,9 @@ def _shared_gold(gold_items: list[GoldItem], files: list[PredictionFile]) -> tup
 
 def _dataset_name(pf: PredictionFile) -> str:
     """A file carrying its own gold is named after the bundled benchmark whose IDs it covers, if any."""
-    from .. import benchmarks
-
     ids = set(pf.embedded_gold)
-    for name in benchmarks.BENCHMARKS:
-        if ids <= {gs.id for gs in benchmarks.load(name)}:
+    for name in datasets.BENCHMARKS:
+        if ids <= {gs.id for gs in datasets.load(name)}:
             return name
     return pf.path.name.split(".")[0]
 
@@ -182,8 +185,6 @@ def _add_similarity(rows: list[dict], encoders, progress: bool) -> None:
         r["similarity"] = 0.0
     if not ok:
         return
-    from .encoders import similarity
-
     sims = similarity([r["predicted_name"] for r in ok], [r["gold_name"] for r in ok], encoders, progress=progress,
                       persist_b=True)
     for r, s in zip(ok, sims):
@@ -194,10 +195,6 @@ def _background_names(dataset: str, gold_items: list[GoldItem], kb) -> tuple[lis
     """All term names of the dataset's branch: the KB library most of its gold IDs belong to, else its gold names."""
     golds = [g for g in gold_items if g.dataset == dataset]
     if kb is not None:
-        from collections import Counter
-
-        from ..knowledge.store import KnowledgeBase
-
         kb_obj = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
         libraries = Counter(t.library for t in (kb_obj.term(g.id) for g in golds) if t is not None)
         if libraries:
@@ -322,7 +319,7 @@ def _fmt(value) -> str:
 
 def write_rows(evaluation: Evaluation, path: str | Path) -> Path:
     path = Path(path)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_open(path, newline="\n") as fh:
         fh.write("\t".join(ROW_FIELDS) + "\n")
         for r in evaluation.rows:
             fh.write("\t".join(_fmt(r.get(k)) for k in ROW_FIELDS) + "\n")
@@ -388,20 +385,13 @@ def _dataset_sizes(evaluation: Evaluation) -> dict[str, int]:
 
 def write_evaluation(evaluation: Evaluation, outdir: str | Path, *, html: bool = True) -> dict[str, Path]:
     """Write per_set.tsv, summary.json, table.md and (by default) report.html into ``outdir``."""
-    import json
-
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = {"per_set": write_rows(evaluation, outdir / "per_set.tsv")}
-    with open(outdir / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(evaluation.summary, fh, indent=2, allow_nan=False, default=_json_default)
-        fh.write("\n")
-    written["summary"] = outdir / "summary.json"
-    (outdir / "table.md").write_text(markdown_table(evaluation), encoding="utf-8")
-    written["table"] = outdir / "table.md"
+    written["summary"] = write_text_atomic(outdir / "summary.json", json.dumps(
+        evaluation.summary, indent=2, allow_nan=False, default=_json_default) + "\n")
+    written["table"] = write_text_atomic(outdir / "table.md", markdown_table(evaluation))
     if html:
-        from ..report.evaluation import write_evaluation_report
-
         written["report"] = write_evaluation_report(evaluation, outdir / "report.html")
     return written
 

@@ -26,6 +26,10 @@ from typing import NamedTuple
 
 from ..errors import Gener1Error
 from ..reasoning import answer as answer_format
+from .. import datasets
+from ..annotation.records import record_position
+from ..enrichment.evidence import EvidenceBundle
+from ..genes.readers import read_gene_sets
 
 ID_COLUMNS = ("id", "set_id", "geneset_id", "gene_set_id", "term_id", "go", "go_id", "set", "gene_set")
 NAME_COLUMNS = ("name", "predicted_name", "prediction", "predicted", "llm name", "llm_name", "process", "process_name",
@@ -91,7 +95,6 @@ def _evidence_rank(row: _Row, name: str | None) -> int | None:
         return row.evidence_rank
     if not row.evidence or not name:
         return None
-    from ..enrichment.evidence import EvidenceBundle
 
     found = EvidenceBundle.from_dict(row.evidence).term_named(name)
     return found[0] if found else 0
@@ -211,7 +214,6 @@ def _jsonl_rows(path: Path, text: str):
     if records and all("index" in rec for _, rec in records):
         # `gener1 annotate` appends a new record when it retries or resumes: the last one per input position
         # wins (files of separate runs can be concatenated).
-        from ..annotation.annotate import record_position
 
         last = {record_position(rec): (number, rec) for number, rec in records}
         records = [last[key] for key in sorted(last)]
@@ -301,19 +303,17 @@ def read_gold(spec: str | Path | list) -> list[GoldItem]:
 
 
 def _read_one_gold(spec) -> list[GoldItem]:
-    from .. import benchmarks
-
     text = str(spec)
     if text.lower() == "all":
-        return [g for name in benchmarks.BENCHMARKS for g in _read_one_gold(name)]
+        return [g for name in datasets.BENCHMARKS for g in _read_one_gold(name)]
     path = Path(text)
     if not path.exists():
         try:
-            bench = benchmarks.get(text)
+            bench = datasets.get(text)
         except Gener1Error:
             raise Gener1Error(f"gold {text!r} is neither a file nor a benchmark name "
-                              f"({', '.join(benchmarks.BENCHMARKS)}, all)") from None
-        return [GoldItem(gs.id, gs.gold_name or "", bench.name) for gs in benchmarks.load(bench.name)]
+                              f"({', '.join(datasets.BENCHMARKS)}, all)") from None
+        return [GoldItem(gs.id, gs.gold_name or "", bench.name) for gs in datasets.load(bench.name)]
     dataset = path.name.split(".")[0]
     # A plain ID + gold-name table (no genes) first; otherwise any gene-set file with gold names.
     content = _read_text(path)
@@ -332,7 +332,6 @@ def _read_one_gold(spec) -> list[GoldItem]:
                 raise Gener1Error(f"expected {len(header)} fields, found {len(fields)}", path=path, line=reader.line_num)
             out.append(GoldItem(fields[id_idx].strip(), fields[gold_idx].strip(), dataset))
         return out
-    from ..genes.readers import read_gene_sets
 
     sets = read_gene_sets(path)
     missing = [gs.id for gs in sets if not (gs.gold_name or gs.description)]

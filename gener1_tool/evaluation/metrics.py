@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 ROUGE_METRICS = ("rougeL", "rouge1", "rouge2")
+METRIC_LABELS = {"rougeL": "ROUGE-L", "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "similarity": "Similarity",
+                 "percentile_rank": "Percentile rank"}
 _PARENTHESISED = re.compile(r"\([^)]*\)")
 
 

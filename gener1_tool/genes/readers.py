@@ -2,7 +2,6 @@
 
 ``read_gene_sets(path)`` recognises the format (or takes ``format=``) and returns ``GeneSet`` objects that
 keep the ID the file gave them. Supported inputs:
-
 - **GMT** (``.gmt``, or any tab-separated file whose lines are ``name<TAB>description<TAB>gene...``).
 - **Tables** (TSV/CSV, also ``;``-delimited) with an ID column and a genes column whose cells hold genes
   separated by spaces, commas or semicolons (the Gene-R1 benchmark files as published: ``BP_test.csv``,
@@ -47,6 +46,7 @@ from pathlib import Path
 
 from ..errors import Gener1Error
 from .geneset import HUGE_SET_SIZE, GeneSet, flag_sizes
+from .hygiene import normalise
 
 FLAG_LATIN1 = "latin1_decoded"
 
@@ -109,8 +109,6 @@ def read_gene_sets(path: str | Path, *, format: str = "auto", kb=None, padj: flo
             gs.flag(FLAG_LATIN1)
             gs.metadata["encoding"] = encoding
     if kb is not None:
-        from .hygiene import normalise  # imported lazily: hygiene needs the KB machinery, readers do not
-
         sets = normalise(sets, kb)
     return flag_sizes(sets)
 

@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from .. import paths, plugins
 from ..errors import Gener1Error
+from ..io import atomic_path
 from .fetch import MANIFEST
 from .store import DEFAULT_PROPAGATION, REGULATION_RELATIONS, KBWriter
 
@@ -86,26 +87,26 @@ def kb_build(sources: Iterable[SourceSpec], output: str | Path, *, propagate_reg
         source.require_path()
 
     output = Path(output)
-    tmp = output.with_name(output.name + ".partial")
-    writer = KBWriter(tmp)
-    started = time.perf_counter()
-    summary = {"sources": {}}
-    for source in instances:
-        t0 = time.perf_counter()
-        progress(f"loading {source.label} ({source.name}) from {source.path or 'embedded data'}")
-        writer.begin_source(source.label)
-        detail = source.load(writer)
-        version, date = source.version()
-        if source.options.get("version"):  # provenance the caller knows (package versions) beats none
-            version = f"{version}; {source.options['version']}" if version else source.options["version"]
-        detail = writer.end_source(source.label, source.name, version, date, str(source.path) if source.path else None,
-                                   source.licence, detail)
-        detail["seconds"] = round(time.perf_counter() - t0, 2)
-        summary["sources"][source.label] = detail
-    relations = DEFAULT_PROPAGATION + (REGULATION_RELATIONS if propagate_regulates else ())
-    progress("propagating GO annotations along " + ", ".join(relations) + " and indexing")
-    summary["totals"] = writer.finish(propagate=relations, exclude_evidence=exclude_evidence, exclude_terms=exclude_terms)
-    tmp.replace(output)
+    # A failed build leaves no half-written KB behind: the file appears under its name only when complete.
+    with atomic_path(output) as tmp:
+        writer = KBWriter(tmp)
+        started = time.perf_counter()
+        summary = {"sources": {}}
+        for source in instances:
+            t0 = time.perf_counter()
+            progress(f"loading {source.label} ({source.name}) from {source.path or 'embedded data'}")
+            writer.begin_source(source.label)
+            detail = source.load(writer)
+            version, date = source.version()
+            if source.options.get("version"):  # provenance the caller knows (package versions) beats none
+                version = f"{version}; {source.options['version']}" if version else source.options["version"]
+            detail = writer.end_source(source.label, source.name, version, date, str(source.path) if source.path else None,
+                                       source.licence, detail)
+            detail["seconds"] = round(time.perf_counter() - t0, 2)
+            summary["sources"][source.label] = detail
+        relations = DEFAULT_PROPAGATION + (REGULATION_RELATIONS if propagate_regulates else ())
+        progress("propagating GO annotations along " + ", ".join(relations) + " and indexing")
+        summary["totals"] = writer.finish(propagate=relations, exclude_evidence=exclude_evidence, exclude_terms=exclude_terms)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     summary["path"] = str(output)
     return summary

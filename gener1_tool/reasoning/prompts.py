@@ -1,7 +1,6 @@
 """The prompts: Gene-R1's Table 2 prompt (itself Hu et al.'s gene-set prompt), adapted to gener1's answer format.
 
 Two variants share one wording so a model trained on one understands the other:
-
 * ``model-only``: the gene list alone; the model names the process from what it knows.
 * ``grounded``: the same request plus an evidence section (enriched terms, pathways, complexes, per-gene
   functions from the local KB; see ``gener1_tool.enrichment.evidence``), to be used as support.
@@ -16,6 +15,7 @@ from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import PROMPT_GENE_CAP, prompt_sample
 from . import answer
+from ..enrichment.evidence import EvidenceBundle
 
 MODES = ("model-only", "grounded")
 
@@ -74,7 +74,6 @@ def evidence_text(evidence) -> str:
 
     ``evidence`` is an ``EvidenceBundle`` or its ``to_dict()`` form (as stored in JSONL files).
     """
-    from ..enrichment.evidence import EvidenceBundle
 
     if isinstance(evidence, dict):
         evidence = EvidenceBundle.from_dict(evidence)

@@ -1,7 +1,6 @@
 """Teacher plugins: write reasoning examples in gener1's answer format for the reasoning SFT corpus.
 
 Built-ins (``gener1 corpus reasoning --teacher NAME``):
-
 * ``grounded``  offline: factual steps written from the KB evidence bundle (enriched terms, pathways,
   complexes, per-gene functions) with Gene-R1's step templates in varied, seeded phrasing; names the
   process after the top evidence term (or a consensus of the top terms).
@@ -30,9 +29,11 @@ from pathlib import Path
 
 from ..errors import Gener1Error
 from ..hookspecs import hookimpl
-from ..jsonl import iter_jsonl
+from ..io import iter_jsonl
 from . import answer
 from .prompts import build_prompt
+from .. import plugins
+from ..enrichment.evidence import EvidenceBundle
 
 
 class TeacherFailure(Gener1Error):
@@ -210,8 +211,6 @@ class GroundedTeacher(Teacher):
         return max(top, key=lambda t: (t.overlap, -top.index(t)))
 
     def write(self, gene_set, evidence=None) -> str:
-        from ..enrichment.evidence import EvidenceBundle
-
         if evidence is None:
             raise TeacherFailure("no_evidence", "the grounded teacher needs an evidence bundle")
         bundle = EvidenceBundle.from_dict(evidence) if isinstance(evidence, dict) else evidence
@@ -374,7 +373,6 @@ def register_teachers(register):
 
 def get_teacher(name: str, **options) -> Teacher:
     """A configured teacher instance by plugin name (``options`` go to its constructor)."""
-    from .. import plugins
 
     thing = plugins.get("teachers", name)
     if isinstance(thing, type):

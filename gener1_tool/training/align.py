@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from ..errors import Gener1Error
 from . import common, data
 from .rewards import DEFAULT_WEIGHTS, build_reward_terms
+from ..corpora.reasoning import build_evidence_bundles, read_task_sets
+from ..reasoning.prompts import MODES, build_prompt
 
 METHODS = ("grpo", "online-dpo")
 
@@ -45,8 +47,6 @@ class AlignConfig(common.StageConfig):
 def build_align_dataset(config: AlignConfig):
     from datasets import Dataset
 
-    from ..reasoning.corpus import build_evidence_bundles, read_task_sets
-    from ..reasoning.prompts import MODES, build_prompt
 
     if config.prompt_mode not in MODES:
         raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Gener1Error
-from . import base  # cheap: no torch at import time
+from ..io import write_json
+from ..model import load as base  # cheap: no torch at import time
 
 RUN_FILE = "gener1_run.json"
 DATA_REPORT_FILE = "data_report.json"
@@ -114,12 +115,6 @@ def library_versions() -> dict:
         except md.PackageNotFoundError:
             pass
     return out
-
-
-def write_json(path: Path, data) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
 
 
 def write_run_config(out: Path, stage: str, config: StageConfig, extra: dict | None = None) -> None:

@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import Gener1Error
-from ..jsonl import iter_jsonl, open_text as _open
+from ..io import iter_jsonl, open_text as _open
+from ..model.generate import render_prompt
 
 
 def subsample_indices(n: int, subsample: float | int | None, seed: int) -> list[int]:
@@ -127,7 +128,6 @@ def tokenize_prompt_completion(prompt, completion, tokenizer) -> tuple[list[int]
     The prompt is rendered with the assistant turn opened; the completion ends with the template's
     end-of-turn, so the model learns to stop.
     """
-    from ..annotation.generate import render_prompt
 
     prompt_msgs = as_messages(prompt, "user")
     completion_msgs = as_messages(completion, "assistant")

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from ..hookspecs import hookimpl
 from ..reasoning import answer as answer_format
+from .. import plugins
+from ..errors import Gener1Error
+from ..similarity.encoders import DEFAULT_ENCODERS, similarity
 
 DEFAULT_WEIGHTS = {"similarity": 1.0, "rouge_l": 1.0, "format": 1.0, "think": 1.0}
 
@@ -77,8 +80,6 @@ class SimilarityReward(RewardTerm):
         self.encoders = tuple(encoders) if encoders else None
 
     def __call__(self, completions=None, gold_name=None, **kwargs) -> list[float]:
-        from ..evaluation.encoders import DEFAULT_ENCODERS, similarity
-
         names = parsed_names(completions)
         golds = _golds(gold_name, len(names))
         scores = [0.0] * len(names)
@@ -185,8 +186,6 @@ def register_reward_terms(register):
 def build_reward_terms(weights: dict[str, float], *, encoders: tuple[str, ...] | None = None,
                        threshold: float = 0.7) -> tuple[list, list[float]]:
     """Reward callables and their weights, in a stable order, from ``{term name: weight}``."""
-    from .. import plugins
-    from ..errors import Gener1Error
 
     if not weights:
         raise Gener1Error("at least one reward term is needed (e.g. --reward similarity=1)")
@@ -209,7 +208,6 @@ def build_reward_terms(weights: dict[str, float], *, encoders: tuple[str, ...] |
 
 def parse_weights(items) -> dict[str, float]:
     """``["similarity=1", "rouge_l=0.5"]`` → ``{"similarity": 1.0, "rouge_l": 0.5}`` (a bare name means 1)."""
-    from ..errors import Gener1Error
 
     out: dict[str, float] = {}
     for item in items or ():

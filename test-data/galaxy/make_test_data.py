@@ -4,7 +4,7 @@
     python test-data/galaxy/make_test_data.py
 
 - test_kb.sqlite: `gener1 kb build` on the sources listed in test-data/pipelines/kb_sources.csv (7 genes);
-- tiny_model.zip: a tiny causal LM (gener1_tool.training.base.tiny_model), zipped as Galaxy users upload a
+- tiny_model.zip: a tiny causal LM (gener1_tool.model.load.tiny_model), zipped as Galaxy users upload a
   trained model directory.
 Rebuild them when the KB format or the model loader changes (tests/test_pipelines_galaxy.py says so).
 """
@@ -33,7 +33,7 @@ def build_kb(target: Path) -> None:
 
 
 def build_model_zip(target: Path) -> None:
-    from gener1_tool.training.base import tiny_model
+    from gener1_tool.model.load import tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = tiny_model(Path(tmp) / "tiny", TINY_MODEL_TEXTS, seed=0)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from .html import esc, page, table
+from ..html import esc, page, table
+from ..io import write_text_atomic
 
 STATUS_CLASS = {"ok": "status-ok", "format_error": "status-format_error", "empty_set": "status-missing"}
 
@@ -85,47 +86,4 @@ def write_annotation_report(records: list[dict], path: str | Path, *, settings: 
     info = (f'<p class="note">Model: {esc(settings.get("model"))} · mode: {esc(settings.get("mode"))} · KB: '
             f'{esc(settings.get("kb"))} · inputs: {esc(", ".join(settings.get("inputs", [])))}</p>')
     body = warn + info + "<h2>Overview</h2>" + overview + "".join(_card(r, root) for r in records)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(page("gener1 annotation report", body, subtitle=f"{len(records)} gene sets"), encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def report(inputs: list[str | Path], output_dir: str | Path) -> dict:
-    """Gather annotation outputs (``annotations.jsonl`` files or folders holding one, e.g. Nextflow chunks
-    written with --start/--limit) into one folder: merged JSONL, TSV, plots and report.html."""
-    import shutil
-
-    from ..annotation.annotate import JSONL, REPORT, TSV, read_records, record_position, write_tsv
-    from ..errors import Gener1Error
-
-    out = Path(output_dir)
-    (out / "plots").mkdir(parents=True, exist_ok=True)
-    merged: dict[tuple[int, str], dict] = {}
-    sources = []
-    for item in inputs:
-        item = Path(item)
-        jsonl = item / JSONL if item.is_dir() else item
-        if not jsonl.exists():
-            raise Gener1Error("no annotations.jsonl here; expected `gener1 annotate` output", path=item)
-        sources.append(str(jsonl))
-        for rec in read_records(jsonl):
-            if rec.get("plot"):
-                src = jsonl.parent / rec["plot"]
-                if src.exists() and src.resolve() != (out / rec["plot"]).resolve():
-                    shutil.copyfile(src, out / rec["plot"])
-            merged[record_position(rec)] = rec
-    records = [merged[k] for k in sorted(merged)]
-    target = out / JSONL
-    tmp = target.with_name(target.name + ".partial")
-    import json
-
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    tmp.replace(target)
-    write_tsv(records, out / TSV)
-    modes = sorted({r["mode"] for r in records})
-    write_annotation_report(records, out / REPORT, settings={"model": "see each input's run", "mode": ", ".join(modes),
-                                                             "kb": "", "inputs": sources, "warnings": []})
-    return {"sets": len(records), "inputs": sources, "output_dir": str(out)}
+    return write_text_atomic(path, page("gener1 annotation report", body, subtitle=f"{len(records)} gene sets"))

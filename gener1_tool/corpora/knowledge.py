@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import Gener1Error
-from .store import KnowledgeBase, normalise_term_name
+from ..io import atomic_open
+from ..knowledge.store import KnowledgeBase, normalise_term_name
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "gene_name": ("{symbol} is the gene symbol for {full_name}.", "The gene {symbol} encodes {full_name}.",
@@ -103,8 +104,7 @@ def corpus_knowledge(kb: KnowledgeBase, output: str | Path, *, exclude_terms: It
     seen: set[str] = set()
     named_genes: set[str] = set()
     text_fh = open(text_output, "w", encoding="utf-8") if text_output else None
-    tmp = output.with_name(output.name + ".partial")
-    with open(tmp, "w", encoding="utf-8") as out:
+    with atomic_open(output) as out:
 
         def emit(text: str, gene: str, relation: str, source: str, library: str | None, term_id: str | None):
             if text in seen:
@@ -144,7 +144,6 @@ def corpus_knowledge(kb: KnowledgeBase, output: str | Path, *, exclude_terms: It
             text = _choose(templates, f"{gene.symbol}|{term.term_id}", seed).format(
                 symbol=gene.symbol, name=term.name, library=_library_label(term.library), action=_action(qualifier))
             emit(text, gene.symbol, term.relation, source, term.library, term.term_id)
-    tmp.replace(output)
     if text_fh:
         text_fh.close()
     if report.sentences == 0:

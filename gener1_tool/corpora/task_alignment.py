@@ -36,6 +36,9 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import Gener1Error
+from ..datasets import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load
+from ..io import iter_jsonl
+from ..knowledge.store import KnowledgeBase, normalise_term_name
 
 SPLITS = ("train", "validation", "test")
 GO_LIBRARIES = ("GO_BP", "GO_MF", "GO_CC")
@@ -111,8 +114,6 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
 
     ``kb`` is a ``KnowledgeBase`` or a path to one. Returns the report dict.
     """
-    from . import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load, normalise_term_name
-    from ..knowledge.store import KnowledgeBase
 
     if not isinstance(kb, KnowledgeBase):
         kb = KnowledgeBase(kb)
@@ -225,7 +226,6 @@ def iter_task_rows(path: str | Path, split: str | None = None, counts: Counter |
     """(line number, row) for each task-alignment JSONL row of ``split`` (rows without a split field always
     count as in it; ``None``: every row). A row without ``id`` or ``genes`` is an error naming file and line.
     ``counts`` (optional) gains ``rows`` and ``other_split``."""
-    from ..jsonl import iter_jsonl
 
     counts = Counter() if counts is None else counts
     for lineno, row in iter_jsonl(path):

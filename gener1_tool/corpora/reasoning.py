@@ -4,12 +4,11 @@ is kept only when the teacher's process name is close enough to the gold name.
 Input: task-alignment gene sets (JSONL rows with ``id``, ``genes``, ``gold_name`` and optionally ``split``,
 as ``gener1 corpus benchmark`` writes them; or any TSV/CSV table with ID, genes and gold-name columns).
 Output: prompt/completion JSONL in TRL's conversational format, which ``gener1 train reason`` reads::
-
     {"id": ..., "prompt": [{"role": "system", ...}, {"role": "user", ...}],
      "completion": [{"role": "assistant", "content": "Process: ...\\nReasoning:\\n<think>...</think>"}],
      "gold_name": ..., "teacher": ..., "teacher_name": ..., "similarity": 0.83, "split": ...}
 
-Similarity is the mean cosine over the encoder plugins (``gener1_tool.evaluation.encoders``); an example
+Similarity is the mean cosine over the encoder plugins (``gener1_tool.similarity.encoders``); an example
 is kept when it is strictly above ``threshold`` (0.7 by default, as Gene-R1). Every drop is counted by
 reason: the teacher's failures (timeout, garbage, no_trace, ...), ``no_reasoning`` (an answer without
 ``<think>`` steps, unless allowed), ``below_threshold``, ``no_gold_name``, ``no_genes``, ``over_kind_quota`` (past ``max_per_kind`` examples of one
@@ -25,12 +24,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..benchmarks.taskdata import iter_task_rows, name_kind
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
-from . import answer
-from .prompts import MODES, build_prompt
-from .teachers import TeacherFailure, get_teacher
+from ..io import atomic_open, json_line
+from ..reasoning import answer
+from ..reasoning.prompts import MODES, build_prompt
+from ..reasoning.teachers import TeacherFailure, get_teacher
+from .task_alignment import iter_task_rows, name_kind
+from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+from ..enrichment.libraries import library_relations, open_kb
+from ..genes.readers import read_gene_sets
+from ..similarity.encoders import similarity
 
 _GENE_SPLIT = re.compile(r"[\s,;]+")
 
@@ -41,7 +45,6 @@ def read_task_sets(path: str | os.PathLike, split: str | None = None) -> tuple[l
     With ``split``, JSONL rows whose ``split`` differs are left out (counted as ``other_split``); rows
     without a split field are kept.
     """
-    from ..genes.readers import read_gene_sets
 
     path = Path(path)
     counts: Counter = Counter()
@@ -112,8 +115,6 @@ def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold
     """Evidence bundles for every set in one batch; each set's own gold term (its ID and its gold name) is held
     out by default, as the evaluation protocol does, so a grounded teacher reasons rather than copies and a
     grounded prompt does not hand the student its answer."""
-    from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
-    from ..enrichment.run import library_relations, open_kb
 
     kb = open_kb(kb)
     if teacher is not None and getattr(teacher, "relations", False) is None:
@@ -131,7 +132,6 @@ def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold
 
 def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
     """Run the teacher over the task-alignment sets, filter by similarity to gold, write prompt/completion JSONL."""
-    from ..evaluation.encoders import similarity
 
     if config.prompt_mode not in MODES:
         raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")
@@ -184,10 +184,9 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
                         encoders=config.encoders) if candidates else []
     out = Path(config.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
     kept_scores = []
     kept_by_kind: Counter = Counter()
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_open(out) as fh:
         for (gs, prompt, text, name), score in zip(candidates, scores):
             if score <= config.threshold:
                 report.dropped["below_threshold"] += 1
@@ -203,8 +202,7 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
                    "similarity": round(float(score), 4), "split": gs.metadata.get("split")}
             if gs.metadata.get("library"):
                 row["library"] = gs.metadata["library"]
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, out)
+            fh.write(json_line(row))
     report.kept = len(kept_scores)
     report.kept_by_kind = dict(sorted(kept_by_kind.items()))
     report.dropped = Counter({k: v for k, v in report.dropped.items() if v})

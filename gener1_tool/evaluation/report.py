@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .html import esc, figure_png, matplotlib_offscreen, page, table
+from ..html import esc, figure_png, matplotlib_offscreen, page, table
+from ..io import write_text_atomic
+from .inputs import STATUSES
+from .metrics import METRIC_LABELS
 
 #: At most this many problem rows (missing, empty, format errors, extras) are listed in the report.
 MAX_PROBLEM_ROWS = 300
 
 
 def write_evaluation_report(evaluation, path: str | Path) -> Path:
-    path = Path(path)
-    path.write_text(render_evaluation_report(evaluation), encoding="utf-8")
-    return path
+    return write_text_atomic(path, render_evaluation_report(evaluation))
 
 
 def render_evaluation_report(evaluation) -> str:
-    from ..evaluation.evaluate import METRIC_LABELS
-
     summary = evaluation.summary
     parts = [_settings(summary), "<h2>Scores</h2>", _score_table(evaluation, METRIC_LABELS),
              '<p class="note">Means over every gold set; sets without a usable prediction score 0. '
@@ -61,8 +60,6 @@ def _score_table(evaluation, labels) -> str:
 
 
 def _status_table(evaluation) -> str:
-    from ..evaluation.inputs import STATUSES
-
     rows = []
     for method in evaluation.methods:
         block = evaluation.summary["methods"][method]

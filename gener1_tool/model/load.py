@@ -252,7 +252,7 @@ def convert_gguf(gguf_path: str | os.PathLike, target: str | os.PathLike) -> Pat
         raise Gener1Error(f"GGUF conversion mismatch: missing {missing[:5]}, unexpected {unexpected[:5]}", path=gguf_path)
     plain.tie_weights()
     provenance = {"converted_from": str(gguf_path), "gguf_bytes": gguf_path.stat().st_size,
-                  "note": "dequantised from GGUF by gener1_tool.training.base.convert_gguf"}
+                  "note": "dequantised from GGUF by gener1_tool.model.load.convert_gguf"}
     return save_model_atomic(plain, tokenizer, target, {"gener1_provenance.json": json.dumps(provenance, indent=2)})
 
 

@@ -1,0 +1,155 @@
+"""The batch loop of `gener1 annotate`: enrichment and evidence bundles → prompts (``grounded`` shows the evidence,
+``model-only`` is the paper's genes-only protocol) → batched greedy generation → parse; malformed outputs retried
+with sampling up to ``retries`` times, then (with ``force_format``) once more greedily with the answer opened by
+``Process:`` (flagged ``forced_answer_prefix``), then kept with status ``format_error`` and their raw text → claim
+check against the KB → which enriched term, if any, the name repeats (``name_term``: ID and rank) → one JSON line
+per set, appended and fsynced as each batch finishes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Callable
+
+from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+from ..enrichment.plots import dot_plot
+from ..enrichment.run import run_enrichment, safe_names
+from ..genes.geneset import GeneSet
+from ..io import append_jsonl
+from ..knowledge.store import KnowledgeBase
+from ..model import generate as generation
+from ..model import load as model_load
+from ..reasoning import answer as answer_format
+from ..reasoning.prompts import build_prompt
+from .claims import ClaimChecker, count
+from .config import NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+
+
+def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
+                  jsonl: Path, already: int, total: int, progress: Callable[[int, int], None] | None) -> tuple[int, int]:
+    """Annotate ``todo`` (index, set) pairs batch by batch, appending each finished batch's records to ``jsonl``;
+    returns (answers generated, tokens generated). ``progress(done, total)`` follows each batch."""
+    gene_sets = [gs for _, gs in todo]
+    enrichment = run_enrichment(gene_sets, kb, libraries=config.libraries, method=config.enrich_method, cutoff=config.fdr)
+    plot_dir = Path(config.output_dir) / "plots"
+    plot_dir.mkdir(exist_ok=True)
+    # File stems from the global index keep duplicate ids apart and stay stable across resumed chunks.
+    stems = safe_names([f"{i:06d}_{gs.id}" for i, gs in todo])
+    builder = EvidenceBuilder(kb, libraries=config.libraries, hold_out=set(config.hold_out_terms),
+                              library_order=config.evidence_order)
+    empty = (), ()
+    checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
+    # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
+    # decoder layer to every decode step, which on a CPU costs more than the merge itself.
+    model, tokenizer = model_load.load_model(model_spec, threads=config.threads, merge_adapter=True)
+    if not config.reasoning:
+        stop_at = answer_format.name_line_cut
+    else:
+        stop_at = answer_format.repeated_step_cut if config.stop_repeated_steps else None
+    n_generated = n_tokens = 0
+    if progress:  # the total (and what a resume kept) shows before the first batch, which can take minutes
+        progress(already, total)
+    with open(jsonl, "a", encoding="utf-8") as fh:
+        for b in range(0, len(todo), config.batch_size):
+            batch = todo[b:b + config.batch_size]
+            own = [gold_hold_out(gs) if config.hold_out_own_term else empty for _, gs in batch]
+            # One ORA per set: the bundle reads its terms from the same enrichment table the record shows.
+            evidence = builder.build_many([gs for _, gs in batch], hold_out=[ids for ids, _ in own],
+                                          hold_out_names=[names for _, names in own],
+                                          enrichment=enrichment[b:b + config.batch_size])
+            records, prompts, waiting = [], [], []
+            for (index, gs), ev, enr, stem in zip(batch, evidence, enrichment[b:b + config.batch_size],
+                                                  stems[b:b + config.batch_size]):
+                enr = _without_held_out(enr, ev)
+                rec = _base_record(index, gs, ev, enr, config.mode)
+                rec["plot"] = str(dot_plot(enr, plot_dir / f"{stem}.png").relative_to(config.output_dir))
+                records.append(rec)
+                if not gs.genes:
+                    rec.update(status=STATUS_EMPTY, name="", attempts=0)
+                    continue
+                prompts.append(build_prompt(gs, ev, config.mode))
+                waiting.append(rec)
+            texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
+                             batch_size=config.batch_size, seed=config.seed, stop_at=stop_at) if prompts else []
+            n_generated += len(texts)
+            n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+            for rec, prompt, text in zip(waiting, prompts, texts):
+                _settle(rec, text, attempt=1, config=config)
+            # Malformed outputs get the later attempts, each over all of them in one batch: sampled retries,
+            # then (force_format) one greedy try with the answer opened by "Process:".
+            later = [(attempt, {"seed": config.seed + attempt, "do_sample": True, "temperature": config.retry_temperature})
+                     for attempt in range(2, config.retries + 2)]
+            if config.force_format:
+                later.append((config.retries + 2, {"seed": config.seed, "answer_prefix": answer_format.ANSWER_PREFIX}))
+            for attempt, how in later:
+                again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
+                if not again:
+                    break
+                retry_texts = generation.generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
+                                       batch_size=config.batch_size, stop_at=stop_at, **how)
+                n_generated += len(retry_texts)
+                for (rec, _), text in zip(again, retry_texts):
+                    _settle(rec, text, attempt=attempt, config=config, forced="answer_prefix" in how)
+            for rec, (_, gs), ev in zip(records, batch, evidence):
+                if rec["status"] != STATUS_EMPTY:
+                    claims = checker.check(rec["answer"]["steps"], gs.genes)
+                    rec["claims"] = [c.to_dict() for c in claims]
+                    rec["claim_counts"] = count(claims)
+                    rec["name_term"] = name_term(ev, rec["name"])
+            append_jsonl(fh, records)
+            if progress:
+                progress(already + b + len(batch), total)
+    return n_generated, n_tokens
+
+
+def name_term(evidence, name: str | None) -> dict | None:
+    """The enriched term of the set's evidence that the name repeats, with its rank among the listed terms
+    (1 = the smallest p-value), or None: whether an answer picked a known term, and which, or composed its own."""
+    found = evidence.term_named(name)
+    if found is None:
+        return None
+    rank, term = found
+    return {"term_id": term.term_id, "name": term.name, "library": term.library, "rank": rank, "fdr": term.fdr}
+
+
+def _without_held_out(enrichment, evidence):
+    """The set's enrichment minus the terms its evidence held out (its own gold term under
+    --hold-out-own-term, --hold-out terms): the enrichment columns and plot must not show what the
+    model was not allowed to read. The bundle records the held-out IDs."""
+    if not evidence.hold_out:
+        return enrichment
+    return replace(enrichment, table=enrichment.table[~enrichment.table["Term"].isin(set(evidence.hold_out))])
+
+
+def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> dict:
+    top = enrichment.top(1)
+    top_term = None
+    if len(top):
+        row = top.iloc[0]
+        top_term = {"term": str(row["Term_name"]), "term_id": str(row["Term"]), "library": str(row["Library"]),
+                    "fdr": float(row["FDR"]), "overlap": str(row["Overlap"])}
+    n_known = enrichment.n_in_background
+    return {
+        "index": index, "id": gs.id, "source": gs.source, "mode": mode, "n_genes": gs.size, "n_known": n_known,
+        "genes": gs.genes, "gold_name": gs.gold_name, "flags": list(gs.flags) + [f"enrichment:{f}" for f in enrichment.flags],
+        "hygiene": {"changes": [asdict(c) for c in gs.changes], "unknown": gs.unknown, "ambiguous": gs.ambiguous},
+        "evidence": evidence.to_dict(),
+        "enrichment_top": top_term, "enrichment_top10": enrichment.top(10).to_dict(orient="records"),
+        "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
+        "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0}, "name_term": None,
+    }
+
+
+def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:
+    """Parse one generated answer into the record; a parseable name is kept over an earlier try without one."""
+    parsed = answer_format.parse(text)
+    ok = parsed.well_formed(require_reasoning=config.require_reasoning and config.reasoning)
+    if ok or rec["raw"] is None or parsed.name:  # keep the best try: a parseable name beats none
+        rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name or "", confidence=parsed.confidence)
+        if forced:  # the kept text opened with a forced "Process:": say so in the TSV's flags column
+            rec["flags"] = [*rec["flags"], answer_format.FORCED_OPENING_FLAG]
+        if not config.reasoning and NAME_ONLY_FLAG not in rec["flags"]:
+            rec["flags"] = [*rec["flags"], NAME_ONLY_FLAG]
+    rec["attempts"] = attempt
+    rec["status"] = STATUS_OK if ok else STATUS_FORMAT_ERROR
+    rec["answer"] = rec["answer"] or parsed.to_dict()

@@ -1,0 +1,79 @@
+"""What one `gener1 annotate` run is asked to do (``AnnotateConfig``), what it reports back (``AnnotateResult``),
+the row statuses, and the model used when none is named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
+NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reasoning (--name-only)
+
+
+def default_model() -> str:
+    """The shipped default model if the package has one, else the untrained base (see warnings)."""
+    shipped = Path(__file__).resolve().parent.parent / "data" / "model"
+    if (shipped / "adapter_config.json").exists() or (shipped / "config.json").exists():
+        return str(shipped)
+    return "smollm2-135m-instruct"
+
+
+@dataclass
+class AnnotateConfig:
+    inputs: Sequence[str | Path]
+    output_dir: str | Path
+    model: str | None = None
+    kb: str | Path | None = None
+    mode: str = "grounded"
+    input_format: str = "auto"
+    padj: float = 0.05
+    lfc: float = 1.0
+    top: int | None = None
+    start: int = 0
+    limit: int | None = None
+    resume: bool = False
+    batch_size: int = 8
+    max_new_tokens: int = 256
+    retries: int = 2
+    retry_temperature: float = 0.7
+    # A small model sometimes opens with prose and never reaches the Process line; forcing the answer's
+    # opening on one last greedy attempt recovers most of those rows (the model still writes name and steps).
+    force_format: bool = True
+    # Stop a row where it repeats a reasoning step (answer.repeated_step_cut: the same words, numbers aside): the
+    # rest is a greedy loop that the user would read and the CPU would pay for, and the name (first line) is unchanged.
+    stop_repeated_steps: bool = True
+    # False (--name-only): each row stops at the end of its Process line, with no reasoning. A greedy name is
+    # the answer's first line, so it is the name the full answer would have; decoding the reasoning is most of
+    # a grounded row's time (benchmarks/name_only.py).
+    reasoning: bool = True
+    seed: int = 0
+    threads: int | None = None
+    # Processes annotating in parallel, each loading its own model. A 135M model's decode step is a few
+    # dozen small matmuls that a second torch thread speeds up little: on this 2-core CPU two 1-thread
+    # processes got through 1.36x the sets of one 2-thread process (benchmarks/annotate_workers.py).
+    workers: int = 1
+    require_reasoning: bool = True
+    libraries: Sequence[str] | None = None
+    # The order of the evidence's library sections (enrichment.evidence.LIBRARY_ORDERS).
+    evidence_order: str = "fixed"
+    hold_out_terms: Sequence[str] = ()
+    hold_out_own_term: bool = False  # evaluation protocol: each set's own id / gold name is not evidence
+    enrich_method: str = "ora"
+    fdr: float = 0.05
+    report: bool = True
+
+
+@dataclass
+class AnnotateResult:
+    output_dir: Path
+    tsv: Path
+    jsonl: Path
+    report: Path | None
+    n_sets: int
+    n_generated: int
+    n_skipped_resume: int
+    status_counts: dict
+    seconds: float
+    generated_tokens: int = 0
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,127 @@
+"""The shared floor for files: one JSONL reader and writer, and one atomic write.
+
+Every command writes its outputs through ``atomic_open``/``atomic_path`` (a temporary name beside the target,
+renamed onto it only when the block finishes), so a killed or failed run never leaves a half-written table
+that looks finished. Records of long runs are appended whole with ``append_jsonl`` (flushed and fsynced).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from .errors import Gener1Error
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def open_text(path: str | os.PathLike):
+    """A text handle for reading, gunzipping ``.gz`` files."""
+    path = Path(path)
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+# -- JSONL ------------------------------------------------------------------------------------------
+def parse_jsonl(lines: Iterable[str], *, path: str | os.PathLike | None = None,
+                skip_invalid: bool = False) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line. A line that is not a JSON object raises with file and
+    line, or is passed over with ``skip_invalid`` (what a torn last line of a killed run looks like)."""
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            if skip_invalid:
+                continue
+            raise Gener1Error(f"invalid JSON line ({getattr(exc, 'msg', exc)})", path=path, line=lineno) from None
+        if not isinstance(row, dict):
+            if skip_invalid:
+                continue
+            raise Gener1Error("expected a JSON object per line", path=path, line=lineno)
+        yield lineno, row
+
+
+def iter_jsonl(path: str | os.PathLike, *, skip_invalid: bool = False) -> Iterator[tuple[int, dict]]:
+    """``parse_jsonl`` over a file (``.gz`` too); a missing file is an error naming it."""
+    path = Path(path)
+    if not path.exists():
+        raise Gener1Error("file not found", path=path)
+    with open_text(path) as fh:
+        yield from parse_jsonl(fh, path=path, skip_invalid=skip_invalid)
+
+
+def parse_json_records(text: str, *, path: str | os.PathLike | None = None) -> list[tuple[int, dict]]:
+    """Records of a JSONL text, or of a JSON array of objects (numbered from 1): what users hand to evaluate."""
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        return list(parse_jsonl(text.splitlines(), path=path))
+    try:
+        records = list(enumerate(json.loads(stripped), start=1))
+    except json.JSONDecodeError as exc:
+        raise Gener1Error(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+    for number, rec in records:
+        if not isinstance(rec, dict):
+            raise Gener1Error("expected a JSON object per line", path=path, line=number)
+    return records
+
+
+def json_line(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def append_jsonl(fh: IO[str], rows: Iterable[dict]) -> None:
+    """Append whole records to an open file and make them durable (flush + fsync) before returning."""
+    for row in rows:
+        fh.write(json_line(row))
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> Path:
+    """Write records as JSONL, atomically."""
+    with atomic_open(path) as fh:
+        for row in rows:
+            fh.write(json_line(row))
+    return Path(path)
+
+
+# -- atomic writes ----------------------------------------------------------------------------------
+@contextmanager
+def atomic_path(target: str | os.PathLike, suffix: str = PARTIAL_SUFFIX) -> Iterator[Path]:
+    """A temporary path beside ``target`` for a writer that wants a path (SQLite, pandas, matplotlib); it is
+    renamed onto ``target`` when the block succeeds and removed when it fails."""
+    target = Path(target)
+    tmp = target.with_name(target.name + suffix)
+    tmp.unlink(missing_ok=True)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_open(target: str | os.PathLike, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """A UTF-8 text handle whose content replaces ``target`` only when the block succeeds (fsynced first)."""
+    with atomic_path(target) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def write_text_atomic(target: str | os.PathLike, text: str) -> Path:
+    with atomic_open(target) as fh:
+        fh.write(text)
+    return Path(target)
+
+
+def write_json(target: str | os.PathLike, data, *, indent: int = 2) -> Path:
+    """Pretty JSON (``default=str`` for paths and dates), atomically."""
+    return write_text_atomic(target, json.dumps(data, indent=indent, default=str) + "\n")
