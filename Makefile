@@ -46,12 +46,12 @@ benchmarks: data
 # The shipped default model: train it again (~1.5 h on 2 cores; SHIP=1 copies it into the package),
 # score it on the paper's five benchmarks with the baselines, and run the paper's ablations.
 default-model: data
-	bin/gener1-train-default-model runs/default-model
+	scripts/gener1-train-default-model runs/default-model
 
 evaluate-default-model: data
 	PER_SET=40 STAGES_PER_SET=20 SUBSET_MODES=model-only BATCH=32 WARMUP=runs/default-model/warmup \
 	  ABLATIONS="sft=runs/default-model/reason" \
-	  bin/gener1-evaluate-default-model runs/default-model-eval
+	  scripts/gener1-evaluate-default-model runs/default-model-eval
 
 ablations: data
-	bin/gener1-train-ablations runs/default-model runs/default-model-eval
+	scripts/gener1-train-ablations runs/default-model runs/default-model-eval

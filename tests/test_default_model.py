@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from safetensors import safe_open
 
-from gener1_tool.annotation.annotate import AnnotateConfig, annotate, default_model
+from gener1_tool.annotation.config import AnnotateConfig, default_model
+from gener1_tool.annotation.run import annotate
 from gener1_tool.reasoning import answer
-from gener1_tool.training import base, common
+from gener1_tool.model import load as base
+from gener1_tool.training import common
 
 SHIPPED = Path(base.__file__).resolve().parent.parent / "data" / "model"
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +42,7 @@ def test_the_training_settings_ship_with_the_model_and_chain_the_three_stages():
     assert align["method"] == "grpo"
     assert set(align["rewards"]) == {"similarity", "rouge_l", "format", "think"}
     # the recipe script runs exactly these stages, and `gener1 train STAGE --config` reads these files
-    recipe = (REPO / "bin" / "gener1-train-default-model").read_text()
+    recipe = (REPO / "scripts" / "gener1-train-default-model").read_text()
     for stage in ("warmup", "reason", "align"):
         assert f"gener1 train {stage} " in recipe
     assert common.read_run_config(SHIPPED / "training") is None  # configs are passed as files, not a run dir

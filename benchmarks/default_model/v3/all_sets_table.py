@@ -1,4 +1,4 @@
-"""The README's all-sets table, assembled from the kept runs' summary.json files (each cell is one measured run):
+"""The all-sets table of docs/results.md, assembled from the kept runs' summary.json files (each cell is one measured run):
 
     python benchmarks/default_model/v3/all_sets_table.py
 

@@ -2,7 +2,7 @@
 # The exact runs behind benchmarks/default_model/v3/ (2026-12-01), from runs/default-model-eval after
 # `make evaluate-default-model` had drawn its samples (sample_stages/: 20 seeded sets per benchmark, 100 sets)
 # and `make default-model` had trained runs/default-model/{warmup,reason,align}. Each annotate ran at 1 thread,
-# two to three at a time on the 2 cores. This is bin/gener1-evaluate-default-model's protocol, run by hand so
+# two to three at a time on the 2 cores. This is scripts/gener1-evaluate-default-model's protocol, run by hand so
 # that rows could be cut at the smallest 64 sets (annotate works through sets smallest first, so a run stopped
 # part-way holds the smallest ones; `gener1 evaluate --shared-only` scores every row on the sets all rows have).
 set -euo pipefail
@@ -25,10 +25,10 @@ NO_FORMAT_HELP=(--retries 0 --no-force-format --max-new-tokens 64)   # checkpoin
 gener1 annotate "${S[@]}" -o ann_stages20/warm-up-grounded --model $M/warmup "${COMMON[@]}" "${NO_FORMAT_HELP[@]}"
 gener1 annotate "${S[@]}" -o ann_stages20/base-grounded --model smollm2-135m-instruct "${COMMON[@]}" "${NO_FORMAT_HELP[@]}"
 gener1 annotate "${S[@]}" -o ann_stages20/base-model-only --model smollm2-135m-instruct "${COMMON[@]/grounded/model-only}" "${NO_FORMAT_HELP[@]}"
-# Ablations (bin/gener1-train-ablations trains them the same way), stopped after their 64 smallest sets
+# Ablations (scripts/gener1-train-ablations trains them the same way), stopped after their 64 smallest sets
 gener1 annotate "${S[@]}" -o ann_stages20/online-dpo-grounded --model $M/align-odpo "${COMMON[@]}"
 gener1 annotate "${S[@]}" -o ann_stages20/exact-reward-grounded --model $M/align-exact "${COMMON[@]}"
-# Merged instead of cascade knowledge injection (trained as bin/gener1-train-ablations does, at 2 threads:
+# Merged instead of cascade knowledge injection (trained as scripts/gener1-train-ablations does, at 2 threads:
 # SFT from the base with the warm-up sentences mixed in 1:1, then the same GRPO), scored in two parts (the GO
 # benchmarks and the pathway benchmarks, one thread each) whose concatenation is the row; the pathway part was
 # stopped after its first batch of 32 sets (it holds the 22 of the 64)
@@ -67,7 +67,7 @@ cat ann_branch/gener1-grounded/annotations.jsonl ann_rest/gener1-grounded-{GO_BP
   > ann200/branch/annotations.jsonl
 cat ann_stages20/gener1-model-only/annotations.jsonl ann_rest/gener1-model-only/annotations.jsonl > ann200/model-only/annotations.jsonl
 
-# Balanced reasoning corpus (bin/gener1-train-ablations trains runs/default-model/balanced/{reason,align}): its SFT
+# Balanced reasoning corpus (scripts/gener1-train-ablations trains runs/default-model/balanced/{reason,align}): its SFT
 # adapter (compare with + SFT; its GRPO stage was not run in the time left), grounded with all evidence, on the
 # same 100 sets, at 2 threads alone
 gener1 annotate "${S[@]}" -o ann_stages20/balanced-sft-grounded --model $M/balanced/reason "${COMMON[@]/32/8}" --threads 2
@@ -125,11 +125,15 @@ cat ann_full/model-only-{a,b}/annotations.jsonl > ann_full/model-only/annotation
 gener1 evaluate "${B[@]}" -p "gener1 model-only=ann_full/model-only/annotations.jsonl" \
   -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614
 # What benchmarks/default_model/v3/ keeps of a run (keep_run; here full_ood/ and full1614/): table.md, summary.json,
-# and per_set.tsv without the `extra` rows (the baselines' files cover all 1,614 sets, so every other benchmark's rows
-# are `extra` there)
+# and, where docs/results.md cites paired numbers, per_set.tsv cut to the columns paired_stats.py and compare_names.py
+# read, without the `extra` rows (the baselines' files cover all 1,614 sets, so every other benchmark's rows are
+# `extra` there). Everything else of a run stays in runs/ (git-ignored). stage100/, ablations100/ and sample200/ were
+# cut the same way (2026-12-04); evidence_order40/ and full1614_base/ keep no per_set.tsv (nothing paired is cited).
 keep_run() {
   mkdir -p "../../benchmarks/default_model/v3/$1" && cp "$1/table.md" "$1/summary.json" "../../benchmarks/default_model/v3/$1/"
-  awk -F'\t' '$4 != "extra"' "$1/per_set.tsv" > "../../benchmarks/default_model/v3/$1/per_set.tsv"
+  awk -F'\t' -v OFS='\t' 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i}
+    NR == 1 || $c["status"] != "extra" {print $c["method"], $c["dataset"], $c["id"], $c["status"], $c["gold_name"], $c["predicted_name"], $c["rougeL"]}' \
+    "$1/per_set.tsv" > "../../benchmarks/default_model/v3/$1/per_set.tsv"
 }
 for run in full_ood full1614; do keep_run $run; done
 
@@ -171,7 +175,7 @@ gener1 annotate full/{GO_BP,GO_MF,GO_CC,NeST,MSigDB}.tsv -o ann_full/base-model-
   --retries 0 --no-force-format --workers 2
 gener1 evaluate -p "base model-only=ann_full/base-model-only/annotations.jsonl" \
   -g full/GO_BP.tsv -g full/GO_MF.tsv -g full/GO_CC.tsv -g full/NeST.tsv -g full/MSigDB.tsv -o full1614_base
-keep_run full1614_base
-# The README's all-sets table, from the kept summaries of full1614, full1614_base, full_GO_BP, full_GO_MF, full_GO_CC
+keep_run full1614_base && rm ../../benchmarks/default_model/v3/full1614_base/per_set.tsv   # nothing paired is cited
+# The all-sets table of docs/results.md, from the kept summaries of full1614, full1614_base, full_GO_BP, full_GO_MF, full_GO_CC
 # and full_ood
 python ../../benchmarks/default_model/v3/all_sets_table.py

@@ -1,4 +1,4 @@
-"""The paired numbers the README quotes for a kept run, from its committed per_set.tsv:
+"""The paired numbers docs/results.md quotes for a kept run, from its committed per_set.tsv:
 
     python benchmarks/default_model/v3/paired_stats.py benchmarks/default_model/v3/full_GO_MF \
         "gener1 grounded, branch evidence (name only)" [enrich-top1]
@@ -6,6 +6,10 @@
 Per dataset: sets both methods scored, mean ROUGE-L of each and the gap, the paired t-test (as `gener1 evaluate`
 reports it) and a Wilcoxon signed-rank test (the gaps are far from normal: most are exactly 0), how many names are
 the same string, how many sets each method wins, and the means on the sets where the names differ.
+
+The committed per_set.tsv files hold only what this script and compare_names.py read (method, dataset, id, status,
+gold_name, predicted_name, rougeL; no `extra` rows: `keep_run` in commands.sh); a run directory made by
+`gener1 evaluate` has every column and works the same.
 """
 
 from __future__ import annotations
