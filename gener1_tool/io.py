@@ -90,6 +90,20 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> Path:
     return Path(path)
 
 
+# -- outputs never destroy inputs ------------------------------------------------------------------
+def refuse_overwriting_inputs(outputs: Iterable[str | os.PathLike], inputs: Iterable[str | os.PathLike | None]) -> None:
+    """Raise before anything is written when an output path resolves to one of the command's inputs (the same
+    file under another name, a symlink, ``./x`` for ``x``): a pipeline step must never destroy what it reads."""
+    existing = {}
+    for item in inputs:
+        if item is not None and Path(item).exists():
+            existing[Path(item).resolve()] = item
+    for out in outputs:
+        same = existing.get(Path(out).resolve())
+        if same is not None:
+            raise Gener1Error(f"the output would overwrite the input {same}; write it somewhere else", path=out)
+
+
 # -- atomic writes ----------------------------------------------------------------------------------
 @contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = PARTIAL_SUFFIX) -> Iterator[Path]:

@@ -14,6 +14,7 @@ from typing import Callable
 from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
 from ..enrichment.plots import dot_plot
 from ..enrichment.run import run_enrichment, safe_names
+from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..io import append_jsonl
 from ..knowledge.store import KnowledgeBase
@@ -42,6 +43,10 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
     # decoder layer to every decode step, which on a CPU costs more than the merge itself.
     model, tokenizer = model_load.load_model(model_spec, threads=config.threads, merge_adapter=True)
+    context = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if context and config.max_new_tokens >= context:
+        raise Gener1Error(f"--max-new-tokens {config.max_new_tokens} does not fit the model's context of {context} "
+                          f"positions (the prompt needs some of them)")
     if not config.reasoning:
         stop_at = answer_format.name_line_cut
     else:

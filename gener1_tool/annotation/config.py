@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import Gener1Error
+
 STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
 NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reasoning (--name-only)
 
@@ -62,6 +64,25 @@ class AnnotateConfig:
     enrich_method: str = "ora"
     fdr: float = 0.05
     report: bool = True
+
+
+#: The answer budget's ceiling: SmolLM2 reads 8,192 positions, and the prompt needs its share of them.
+MAX_NEW_TOKENS = 4096
+
+
+def check_run_options(config: AnnotateConfig) -> None:
+    """Numbers a run cannot use are an error before anything loads (the CLI's ranges say the same)."""
+    for label, value, least in (("--batch-size", config.batch_size, 1), ("--max-new-tokens", config.max_new_tokens, 1),
+                                ("--retries", config.retries, 0), ("--start", config.start, 0),
+                                ("--workers", config.workers, 1)):
+        if value < least:
+            raise Gener1Error(f"{label} must be at least {least}, not {value}")
+    if config.max_new_tokens > MAX_NEW_TOKENS:
+        raise Gener1Error(f"--max-new-tokens must be at most {MAX_NEW_TOKENS}, not {config.max_new_tokens}")
+    if config.limit is not None and config.limit < 1:
+        raise Gener1Error(f"--limit must be at least 1, not {config.limit}")
+    if config.threads is not None and config.threads < 1:
+        raise Gener1Error(f"--threads must be at least 1, not {config.threads}")
 
 
 @dataclass

@@ -21,10 +21,11 @@ from .. import paths
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import PROMPT_GENE_CAP, read_gene_sets
+from ..io import refuse_overwriting_inputs
 from ..knowledge.store import KnowledgeBase
 from ..reasoning.prompts import MODES
 from .batch import annotate_sets
-from .config import AnnotateConfig, AnnotateResult, default_model
+from .config import AnnotateConfig, AnnotateResult, check_run_options, default_model
 from .records import JSONL, REPORT, TSV, gather_parts, part_files, read_records, rewrite_in_order, write_tsv
 from .report import write_annotation_report
 from .workers import annotate_in_workers
@@ -40,7 +41,11 @@ def load_sets(config: AnnotateConfig, kb: KnowledgeBase) -> list[tuple[int, Gene
                                    top=config.top))
     indexed = list(enumerate(sets))
     end = None if config.limit is None else config.start + config.limit
-    return indexed[config.start:end]
+    selected = indexed[config.start:end]
+    if not selected:
+        raise Gener1Error(f"--start {config.start}" + (f" --limit {config.limit}" if config.limit is not None else "")
+                          + f" selects none of the {len(indexed)} gene sets read from the input")
+    return selected
 
 
 def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None = None) -> AnnotateResult:
@@ -52,8 +57,8 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     jsonl = out / JSONL
-    if config.workers < 1:
-        raise Gener1Error(f"workers must be at least 1, not {config.workers}")
+    check_run_options(config)
+    refuse_overwriting_inputs([jsonl, out / TSV, out / REPORT, *part_files(out)], config.inputs)
     if not config.resume:
         for stale in [jsonl, *part_files(out)]:
             stale.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from ..annotation.config import AnnotateConfig
+from ..annotation.config import MAX_NEW_TOKENS, AnnotateConfig
 from ..enrichment.evidence import LIBRARY_ORDERS
 from ..genes.readers import FORMATS
 from ..reasoning.prompts import MODES
@@ -25,13 +25,14 @@ from .kb import read_id_file
               help="Input format (auto-detected: GMT, TSV/CSV, gene list, DESeq2/edgeR/limma table).")
 @click.option("--padj", default=0.05, show_default=True, help="DE tables: adjusted p-value threshold.")
 @click.option("--lfc", default=1.0, show_default=True, help="DE tables: absolute log2 fold-change threshold.")
-@click.option("--top", type=int, help="DE tables: keep the N most significant genes of each direction.")
-@click.option("--start", default=0, show_default=True, help="Skip the first N sets (chunking; Nextflow scatter).")
-@click.option("--limit", type=int, help="Annotate at most N sets from --start.")
+@click.option("--top", type=click.IntRange(min=1), help="DE tables: keep the N most significant genes of each direction.")
+@click.option("--start", default=0, show_default=True, type=click.IntRange(min=0), help="Skip the first N sets (chunking; Nextflow scatter).")
+@click.option("--limit", type=click.IntRange(min=1), help="Annotate at most N sets from --start.")
 @click.option("--resume", is_flag=True, help="Keep sets already written in the output folder and do the rest.")
-@click.option("--batch-size", default=8, show_default=True, help="Sets generated together (KV cache, left padding).")
-@click.option("--max-new-tokens", default=256, show_default=True)
-@click.option("--retries", default=2, show_default=True, help="Resampling attempts for malformed outputs.")
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1), help="Sets generated together (KV cache, left padding).")
+@click.option("--max-new-tokens", default=256, show_default=True, type=click.IntRange(1, MAX_NEW_TOKENS),
+              help="Most tokens generated per answer (a full grounded answer needs ~150-250; --name-only ~20).")
+@click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0), help="Resampling attempts for malformed outputs.")
 @click.option("--force-format/--no-force-format", default=True, show_default=True,
               help="When every attempt is malformed, one last greedy attempt opens the answer with 'Process:' "
                    "(the row is flagged forced_answer_prefix).")
@@ -41,8 +42,9 @@ from .kb import read_id_file
 @click.option("--name-only", is_flag=True,
               help="Write each set's Process line only (name and confidence), without reasoning: the same names, "
                    "about 3x faster on small sets (for screening many sets). Rows are flagged name_only.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--threads", type=int, help="Torch CPU threads (one is often faster on a loaded machine); with "
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the sampled retries (the first attempt is greedy), for reproducible runs.")
+@click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads (one is often faster on a loaded machine); with "
               "--workers, per worker (default: the cores shared out).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Processes annotating in parallel, each with its own copy of the model (about 1.5 GiB at its "

@@ -22,8 +22,8 @@ def _baseline_options(func):
         click.option("--no-hold-out", is_flag=True,
                      help="Keep each set's gold term (its own ID and terms named like its gold name). "
                           "By default they are held out, as the evaluation protocol requires."),
-        click.option("--min-size", type=int, default=None, help="Smallest term considered (genes in the KB)."),
-        click.option("--max-size", type=int, default=None, help="Largest term considered."),
+        click.option("--min-size", type=click.IntRange(min=1), default=None, help="Smallest term considered (genes in the KB)."),
+        click.option("--max-size", type=click.IntRange(min=1), default=None, help="Largest term considered."),
         click.option("--no-hygiene", is_flag=True, help="Use symbols as given (no alias/Excel-date/ID mapping)."),
     ]
     for option in reversed(options):

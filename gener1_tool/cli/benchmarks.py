@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from .. import datasets
-from ..errors import Gener1Error
-from .. import paths
+from .. import datasets, paths
 from ..corpora.task_alignment import corpus_benchmark, draw_sets, parse_quota
+from ..errors import Gener1Error
 from ..genes.readers import write_gene_sets
 from . import benchmark, corpus
 

@@ -25,8 +25,8 @@ from . import cli
               help="FDR cutoff (BH across all libraries tested for a set) for 'Significant' and the tables.")
 @click.option("--top", type=int, default=20, show_default=True,
               help="Best terms per set in combined.tsv, the dot plot (≤ 20) and, at least, each table.")
-@click.option("--min-size", type=int, default=1, show_default=True, help="Smallest term (genes in the KB) tested.")
-@click.option("--max-size", type=int, default=None, help="Largest term tested [default: no limit].")
+@click.option("--min-size", type=click.IntRange(min=1), default=1, show_default=True, help="Smallest term (genes in the KB) tested.")
+@click.option("--max-size", type=click.IntRange(min=1), default=None, help="Largest term tested [default: no limit].")
 @click.option("--all-terms", is_flag=True, help="Write every tested term to tables/, not only significant and top ones.")
 @click.option("--no-plots", is_flag=True, help="Skip the dot plots.")
 def enrich_cmd(sets, outdir, kb_path, libraries, method, background, fdr, top, min_size, max_size, all_terms, no_plots):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..knowledge.store import KnowledgeBase
-from ..similarity.encoders import DEFAULT_ENCODERS
 from ..evaluation.evaluate import evaluate as evaluate_predictions
 from ..evaluation.evaluate import write_evaluation
+from ..knowledge.store import KnowledgeBase
+from ..similarity.encoders import DEFAULT_ENCODERS
 from . import cli
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import Counter
 
 import click
 
 from .. import paths
-from ..genes.hygiene import hygiene_report
+from ..genes.hygiene import hygiene_report, write_hygiene_report
 from ..genes.readers import FORMATS, read_gene_sets
+from ..io import atomic_open, refuse_overwriting_inputs
 from ..knowledge.store import KnowledgeBase
 from . import cli
 
@@ -30,15 +30,16 @@ def genes():
 def check(sets, kb_path, fmt, padj, lfc, output):
     """Report every symbol that was mapped (alias, previous symbol, Excel date, Entrez/Ensembl id),
     every unknown or ambiguous symbol, and every flagged set (empty, 1 gene, huge, duplicate id)."""
+    if output:
+        refuse_overwriting_inputs([output], [sets, kb_path])
     kb = KnowledgeBase(kb_path or paths.default_kb_path())
     gene_sets = read_gene_sets(sets, format=fmt, kb=kb, padj=padj, lfc=lfc)
     rows = hygiene_report(gene_sets)
-    fh = open(output, "w", newline="") if output else sys.stdout
-    writer = csv.DictWriter(fh, fieldnames=["set_id", "input", "symbol", "status"], delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     if output:
-        fh.close()
+        with atomic_open(output, newline="") as fh:
+            write_hygiene_report(rows, fh)
+    else:
+        write_hygiene_report(rows, sys.stdout)
     counts = Counter(r["status"] for r in rows)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no changes"
     click.echo(f"{len(gene_sets)} gene sets, {sum(len(g.input_genes) for g in gene_sets)} input symbols: {summary}", err=True)

@@ -24,17 +24,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+from ..enrichment.libraries import library_relations, open_kb
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
-from ..io import atomic_open, json_line
+from ..genes.readers import read_gene_sets
+from ..io import atomic_open, json_line, refuse_overwriting_inputs
 from ..reasoning import answer
 from ..reasoning.prompts import MODES, build_prompt
 from ..reasoning.teachers import TeacherFailure, get_teacher
-from .task_alignment import iter_task_rows, name_kind
-from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
-from ..enrichment.libraries import library_relations, open_kb
-from ..genes.readers import read_gene_sets
 from ..similarity.encoders import similarity
+from .task_alignment import iter_task_rows, name_kind
 
 _GENE_SPLIT = re.compile(r"[\s,;]+")
 
@@ -135,6 +135,7 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
 
     if config.prompt_mode not in MODES:
         raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")
+    refuse_overwriting_inputs([config.output], [config.input])
     teacher = get_teacher(config.teacher, **config.teacher_options)
     sets, counts = read_task_sets(config.input, split=config.split)
     if config.limit:

@@ -35,8 +35,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ..errors import Gener1Error
 from ..datasets import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load
+from ..errors import Gener1Error
 from ..io import iter_jsonl
 from ..knowledge.store import KnowledgeBase, normalise_term_name
 

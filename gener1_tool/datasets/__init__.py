@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
-from ..knowledge.store import normalise_term_name
 from ..genes.readers import read_gene_sets
+from ..knowledge.store import normalise_term_name
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,16 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .. import datasets
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
+from ..genes.hygiene import normalise
+from ..genes.readers import read_gene_sets
+from ..io import refuse_overwriting_inputs
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
 from .batch import jaccard_top, ora
 from .evidence import gold_hold_out
-from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, kb_libraries
-from .. import datasets
-from ..genes.hygiene import normalise
-from ..genes.readers import read_gene_sets
-from .libraries import open_kb
+from .libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, check_size_window, kb_libraries, open_kb
 
 PREDICTION_COLUMNS = ("id", "name", "term", "library", "score", "overlap", "status", "reason")
 
@@ -159,11 +159,12 @@ def run_baseline(kind: str, output: str | Path, *, sets: str | Path | None = Non
                  hold_out_gold: bool = True, min_size: int | None = None, max_size: int | None = None,
                  hygiene: bool = True) -> list[BaselinePrediction]:
     """What ``gener1 baseline enrich-top1|nearest`` runs: read sets (file or bundled benchmark), predict, write."""
-
     if kind not in BASELINES:
         raise Gener1Error(f"unknown baseline {kind!r}; available: {', '.join(BASELINES)}")
     if (sets is None) == (benchmark is None):
         raise Gener1Error("give either a gene-set file or --benchmark NAME (not both)")
+    check_size_window(min_size, max_size)
+    refuse_overwriting_inputs([output], [sets, kb if not isinstance(kb, KnowledgeBase) else kb.path])
     kb = open_kb(kb)
     if benchmark is not None:
         gene_sets = datasets.load(benchmark)

@@ -31,6 +31,15 @@ DEFAULT_MAX_SIZE = 500
 DEFAULT_RELATIONS = ("process", "function", "component", "pathway")
 
 
+def check_size_window(min_size: int | None, max_size: int | None) -> None:
+    """A term-size window that can hold a term: sizes are at least 1 and the minimum is not above the maximum."""
+    for label, value in (("--min-size", min_size), ("--max-size", max_size)):
+        if value is not None and value < 1:
+            raise Gener1Error(f"{label} must be at least 1, not {value}")
+    if min_size is not None and max_size is not None and min_size > max_size:
+        raise Gener1Error(f"--min-size {min_size} is larger than --max-size {max_size}: no term fits that window")
+
+
 def open_kb(kb: KnowledgeBase | str | Path | None) -> KnowledgeBase:
     """The KB given, or opened from a path, or the default KB."""
     if isinstance(kb, KnowledgeBase):

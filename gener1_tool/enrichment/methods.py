@@ -32,11 +32,11 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .. import plugins
 from ..genes.geneset import GeneSet
 from ..hookspecs import hookimpl
 from . import results as R
 from .batch import Background, LibraryMatrix, ora, overlap_gene_lists
-from .. import plugins
 
 Libraries = Mapping[str, Mapping[str, Iterable[str]]]
 

@@ -11,7 +11,6 @@ Report folder layout
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,13 @@ from tqdm import tqdm
 from .. import __version__
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
+from ..genes.readers import read_gene_sets
+from ..io import atomic_path, refuse_overwriting_inputs, write_json
 from ..knowledge.store import KnowledgeBase
 from . import results as R
-from .libraries import open_kb, resolve_libraries
+from .libraries import check_size_window, open_kb, resolve_libraries
 from .methods import get_method
-from ..genes.readers import read_gene_sets
+
 
 def read_background(path: str | Path) -> set[str]:
     """A background gene file: symbols separated by newlines, tabs, spaces, commas or semicolons; '#' comments."""
@@ -95,6 +96,11 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
         raise Gener1Error(f"--fdr must be in (0, 1], got {fdr}")
     if top < 1:
         raise Gener1Error(f"--top must be at least 1, got {top}")
+    check_size_window(min_size, max_size)
+    out = Path(outdir)
+    refuse_overwriting_inputs([out / "summary.tsv", out / "combined.tsv", out / "run.json"],
+                              [sets if isinstance(sets, (str, Path)) else None,
+                               background if isinstance(background, (str, Path)) else None])
     kb = open_kb(kb)
     if isinstance(sets, (str, Path)):
         gene_sets = read_gene_sets(sets, kb=kb)  # with symbol hygiene: aliases, Excel dates, IDs → symbols
@@ -103,7 +109,6 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
     libs = resolve_libraries(kb, libraries)
     results = run_enrichment(gene_sets, kb, libraries=libs, method=method, background=background,
                              min_size=min_size, max_size=max_size, cutoff=fdr)
-    out = Path(outdir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     if plots:
         (out / "plots").mkdir(parents=True, exist_ok=True)
@@ -113,7 +118,7 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
     for res, stem in tqdm(list(zip(results, files)), desc="writing enrichment", disable=not progress, unit="set"):
         table = res.table if all_terms else res.table[res.table["Significant"] | (res.table.index < top)]
         path = out / "tables" / f"{stem}.tsv"
-        table.to_csv(path, sep="\t", index=False, float_format="%.6e")
+        write_table(table, path)
         report.tables.append(path)
         combined.append(res.table.head(top))
         if plots:
@@ -123,9 +128,8 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
             dot_plot(res, png, top=min(top, 20))
             report.plots.append(png)
     nonempty = [c for c in combined if not c.empty]
-    (pd.concat(nonempty, ignore_index=True) if nonempty else R.empty_table()).to_csv(
-        report.combined, sep="\t", index=False, float_format="%.6e")
-    summary_table(results, gene_sets).to_csv(report.summary, sep="\t", index=False, float_format="%.6e")
+    write_table(pd.concat(nonempty, ignore_index=True) if nonempty else R.empty_table(), report.combined)
+    write_table(summary_table(results, gene_sets), report.summary)
     meta = {
         "gener1_version": __version__, "method": method, "kb": str(kb.path), "libraries": libs,
         "background": str(background) if isinstance(background, (str, Path)) else ("kb_annotated" if background is None else "given"),
@@ -133,8 +137,15 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
         "min_size": min_size, "max_size": max_size, "sets": len(results), "flagged": report.n_flagged,
         "files": {r.set_id: stem for r, stem in zip(results, files)},
     }
-    (out / "run.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_json(out / "run.json", meta)
     return report
+
+
+def write_table(table: pd.DataFrame, path: Path) -> Path:
+    """An enrichment table as TSV (six significant digits for p-values), atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6e")
+    return path
 
 
 def summary_table(results: Sequence[R.SetEnrichment], gene_sets: Sequence[GeneSet] | None = None) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import datasets
 from ..errors import Gener1Error
-from ..io import atomic_open, write_text_atomic
+from ..io import atomic_open, refuse_overwriting_inputs, write_text_atomic
 from ..knowledge.store import KnowledgeBase
 from ..similarity.encoders import DEFAULT_ENCODERS, get_encoder, similarity
 from . import metrics
@@ -386,6 +386,10 @@ def _dataset_sizes(evaluation: Evaluation) -> dict[str, int]:
 def write_evaluation(evaluation: Evaluation, outdir: str | Path, *, html: bool = True) -> dict[str, Path]:
     """Write per_set.tsv, summary.json, table.md and (by default) report.html into ``outdir``."""
     outdir = Path(outdir)
+    gold = evaluation.summary.get("gold")
+    refuse_overwriting_inputs([outdir / name for name in ("per_set.tsv", "summary.json", "table.md", "report.html")],
+                              [block.get("file") for block in evaluation.summary["methods"].values()]
+                              + ([gold] if isinstance(gold, str) else list(gold or [])))
     outdir.mkdir(parents=True, exist_ok=True)
     written = {"per_set": write_rows(evaluation, outdir / "per_set.tsv")}
     written["summary"] = write_text_atomic(outdir / "summary.json", json.dumps(

@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import Gener1Error
-from ..reasoning import answer as answer_format
 from .. import datasets
 from ..annotation.records import record_position
 from ..enrichment.evidence import EvidenceBundle
+from ..errors import Gener1Error
+from ..io import parse_json_records
 from ..genes.readers import read_gene_sets
+from ..reasoning import answer as answer_format
 
 ID_COLUMNS = ("id", "set_id", "geneset_id", "gene_set_id", "term_id", "go", "go_id", "set", "gene_set")
 NAME_COLUMNS = ("name", "predicted_name", "prediction", "predicted", "llm name", "llm_name", "process", "process_name",
@@ -193,24 +193,7 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
 
 
 def _jsonl_rows(path: Path, text: str):
-    stripped = text.strip()
-    if stripped.startswith("["):  # a JSON array of records
-        try:
-            records = list(enumerate(json.loads(stripped), start=1))
-        except json.JSONDecodeError as exc:
-            raise Gener1Error(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
-    else:
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise Gener1Error(f"invalid JSON line ({exc.msg})", path=path, line=number) from None
-    for number, rec in records:
-        if not isinstance(rec, dict):
-            raise Gener1Error("expected a JSON object per line", path=path, line=number)
+    records = parse_json_records(text, path=path)  # JSONL, or a JSON array of records
     if records and all("index" in rec for _, rec in records):
         # `gener1 annotate` appends a new record when it retries or resumes: the last one per input position
         # wins (files of separate runs can be concatenated).

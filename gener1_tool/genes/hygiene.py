@@ -9,8 +9,10 @@ listed in ``ambiguous`` with their candidates. Nothing is dropped silently.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
+from typing import TextIO
 
 from ..knowledge.store import KnowledgeBase
 from .geneset import FLAG_NO_KNOWN_GENES, GeneSet, SymbolChange
@@ -148,3 +150,13 @@ def hygiene_report(gene_sets: list[GeneSet]) -> list[dict]:
         for flag in gs.flags:
             rows.append({"set_id": gs.id, "input": "", "symbol": "", "status": f"set_flag:{flag}"})
     return rows
+
+
+REPORT_COLUMNS = ("set_id", "input", "symbol", "status")
+
+
+def write_hygiene_report(rows: list[dict], out: TextIO) -> None:
+    """The hygiene report as TSV on an open text handle (a file from ``io.atomic_open``, or standard output)."""
+    writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)

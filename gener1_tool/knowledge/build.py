@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from .. import paths, plugins
 from ..errors import Gener1Error
-from ..io import atomic_path
+from ..io import atomic_path, refuse_overwriting_inputs
 from .fetch import MANIFEST
 from .store import DEFAULT_PROPAGATION, REGULATION_RELATIONS, KBWriter
 
@@ -87,6 +87,7 @@ def kb_build(sources: Iterable[SourceSpec], output: str | Path, *, propagate_reg
         source.require_path()
 
     output = Path(output)
+    refuse_overwriting_inputs([output], [source.path for source in instances])
     # A failed build leaves no half-written KB behind: the file appears under its name only when complete.
     with atomic_path(output) as tmp:
         writer = KBWriter(tmp)

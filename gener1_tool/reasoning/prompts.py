@@ -11,11 +11,11 @@ the same text at training and inference time.
 
 from __future__ import annotations
 
+from ..enrichment.evidence import EvidenceBundle
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import PROMPT_GENE_CAP, prompt_sample
 from . import answer
-from ..enrichment.evidence import EvidenceBundle
 
 MODES = ("model-only", "grounded")
 

@@ -27,13 +27,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .. import plugins
+from ..enrichment.evidence import EvidenceBundle
 from ..errors import Gener1Error
 from ..hookspecs import hookimpl
 from ..io import iter_jsonl
 from . import answer
 from .prompts import build_prompt
-from .. import plugins
-from ..enrichment.evidence import EvidenceBundle
 
 
 class TeacherFailure(Gener1Error):

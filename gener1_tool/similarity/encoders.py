@@ -34,10 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import paths, plugins
 from ..errors import Gener1Error
 from ..hookspecs import hookimpl
-from .. import paths
-from .. import plugins
 
 DEFAULT_ENCODERS = ("minilm",)
 

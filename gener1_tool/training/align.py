@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..corpora.reasoning import build_evidence_bundles, read_task_sets
 from ..errors import Gener1Error
+from ..reasoning.prompts import MODES, build_prompt
 from . import common, data
 from .rewards import DEFAULT_WEIGHTS, build_reward_terms
-from ..corpora.reasoning import build_evidence_bundles, read_task_sets
-from ..reasoning.prompts import MODES, build_prompt
 
 METHODS = ("grpo", "online-dpo")
 

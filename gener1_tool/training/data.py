@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import Gener1Error
-from ..io import iter_jsonl, open_text as _open
+from ..io import iter_jsonl
+from ..io import open_text as _open
 from ..model.generate import render_prompt
 
 

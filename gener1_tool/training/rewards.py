@@ -14,10 +14,10 @@ Third-party plugins add terms with ``@hookimpl def register_reward_terms(registe
 
 from __future__ import annotations
 
-from ..hookspecs import hookimpl
-from ..reasoning import answer as answer_format
 from .. import plugins
 from ..errors import Gener1Error
+from ..hookspecs import hookimpl
+from ..reasoning import answer as answer_format
 from ..similarity.encoders import DEFAULT_ENCODERS, similarity
 
 DEFAULT_WEIGHTS = {"similarity": 1.0, "rouge_l": 1.0, "format": 1.0, "think": 1.0}
