@@ -7,6 +7,7 @@ that looks finished. Records of long runs are appended whole with ``append_jsonl
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -51,8 +52,23 @@ def iter_jsonl(path: str | os.PathLike, *, skip_invalid: bool = False) -> Iterat
     path = Path(path)
     if not path.exists():
         raise Gener1Error("file not found", path=path)
+    if path.is_dir():
+        raise Gener1Error("is a folder, expected a JSONL file", path=path)
     with open_text(path) as fh:
-        yield from parse_jsonl(fh, path=path, skip_invalid=skip_invalid)
+        lines = _decoded(fh, path)
+        yield from parse_jsonl(lines, path=path, skip_invalid=skip_invalid)
+
+
+def _decoded(fh, path: Path) -> Iterator[str]:
+    """Lines of a text handle; bytes that are not UTF-8 (a binary or gzip-less compressed file) are an error that
+    names the file and line, not a bare UnicodeDecodeError."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(fh, start=1):
+            yield line
+    except (UnicodeDecodeError, EOFError, OSError) as exc:
+        raise Gener1Error(f"not UTF-8 JSONL text ({exc.__class__.__name__}: {exc})"[:200], path=path,
+                          line=lineno + 1) from None
 
 
 def parse_json_records(text: str, *, path: str | os.PathLike | None = None) -> list[tuple[int, dict]]:
@@ -68,6 +84,36 @@ def parse_json_records(text: str, *, path: str | os.PathLike | None = None) -> l
         if not isinstance(rec, dict):
             raise Gener1Error("expected a JSON object per line", path=path, line=number)
     return records
+
+
+def truncate_torn_tail(path: str | os.PathLike) -> int:
+    """Cut a file back to its last newline: what a kill during a write leaves after it is a fragment of a record,
+    and appending onto it would join the next record to the fragment. Returns the bytes dropped."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    with open(path, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return 0
+        keep, step = 0, 1 << 16  # read backwards to the last newline
+        position = size
+        while position > 0:
+            start = max(0, position - step)
+            fh.seek(start)
+            block = fh.read(position - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
+                break
+            position = start
+        fh.truncate(keep)
+        fh.flush()
+        os.fsync(fh.fileno())
+        return size - keep
 
 
 def json_line(row: dict) -> str:
@@ -102,6 +148,34 @@ def refuse_overwriting_inputs(outputs: Iterable[str | os.PathLike], inputs: Iter
         same = existing.get(Path(out).resolve())
         if same is not None:
             raise Gener1Error(f"the output would overwrite the input {same}; write it somewhere else", path=out)
+
+
+# -- one writer per output folder --------------------------------------------------------------------
+LOCK_NAME = ".gener1.lock"
+
+
+@contextmanager
+def output_lock(folder: str | os.PathLike) -> Iterator[Path]:
+    """Hold ``folder`` for this process for the whole block (an advisory ``flock`` on ``.gener1.lock``, released by
+    the kernel if the process dies). A second run into the same folder fails at once, naming the holder's pid."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise Gener1Error(f"another gener1 run (pid {holder}) is writing to this folder; wait for it to finish or "
+                          "choose another output folder", path=folder) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)  # while still holding it, so no second run can lock the old file
+        os.close(fd)
 
 
 # -- atomic writes ----------------------------------------------------------------------------------

@@ -406,3 +406,23 @@ def test_a_worker_error_is_reported_with_its_message(sets_file, tiny_kb_path, tm
                                 workers=2, threads=1, report=False))
     with pytest.raises(Gener1Error, match="workers must be at least 1"):
         annotate(AnnotateConfig([sets_file], tmp_path / "o", model="fake", kb=tiny_kb_path, workers=0))
+
+
+def test_progress_moves_while_a_batch_decodes(sets_file, tiny_kb_path, tmp_path, monkeypatch):
+    """The bar must not stand still through a long batch: decode steps report fractions of the running batch."""
+    from gener1_tool.annotation import batch as batch_module
+    from gener1_tool.model.generate import generate
+    from gener1_tool.model.load import load_model, tiny_model
+
+    model_dir = tiny_model(tmp_path / "tiny", [GOOD_PEROX, GOOD_P53] * 3, seed=0)
+    model, tokenizer = load_model(str(model_dir))
+    fractions = []
+    generate(model, tokenizer, ["PEX1 PEX2", "TP53 MDM2 CDKN1A", "PEX5"], max_new_tokens=8, batch_size=2,
+             on_step=fractions.append)
+    assert len(fractions) >= 8 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(0 < f < 1 and f not in (1 / 3, 2 / 3) for f in fractions)  # inside a batch, not only between batches
+    monkeypatch.setattr(batch_module, "PROGRESS_EVERY", 0.0)
+    seen = []
+    annotate(AnnotateConfig([sets_file], tmp_path / "out", model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12,
+                            retries=0, threads=1, report=False), progress=lambda done, total: seen.append(done))
+    assert seen[0] == 0 and seen[-1] == 5 and any(int(d) != d for d in seen)

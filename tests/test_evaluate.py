@@ -73,7 +73,9 @@ def test_statuses_missing_extra_empty_garbage(tmp_path, gold_file):
         {"id": "S1", "name": "a duplicate row"},
         {"id": "EXTRA", "name": "something else"},
     ]) + "\n")
-    ev = evaluate(preds, gold_file, encoders=(), require_reasoning=True)
+    with pytest.raises(Gener1Error, match="1 set id.s. appear more than once .S1.*--first-wins"):
+        evaluate(preds, gold_file, encoders=(), require_reasoning=True)
+    ev = evaluate(preds, gold_file, encoders=(), require_reasoning=True, first_wins=True)
     rows = {r["id"]: r for r in ev.rows}
     assert {k: rows[k]["status"] for k in rows} == {"S1": "ok", "S2": "ok", "S3": "format_error", "S4": "empty_name",
                                                    "S5": "missing", "EXTRA": "extra"}
@@ -88,7 +90,7 @@ def test_statuses_missing_extra_empty_garbage(tmp_path, gold_file):
     assert ds["n"] == 5
     assert ds["rougeL"]["mean"] == pytest.approx(sum(rows[i]["rougeL"] for i in ("S1", "S2")) / 5)
     assert ds["rougeL"]["mean_ok"] == pytest.approx(sum(rows[i]["rougeL"] for i in ("S1", "S2")) / 2)
-    lenient = evaluate(preds, gold_file, encoders=(), require_reasoning=False)
+    lenient = evaluate(preds, gold_file, encoders=(), require_reasoning=False, first_wins=True)
     assert lenient.summary["methods"]["preds"]["format_compliance"]["compliant"] == 2
 
 

@@ -7,6 +7,7 @@ per set, appended and fsynced as each batch finishes."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
@@ -27,9 +28,11 @@ from .config import NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK
 
 
 def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
-                  jsonl: Path, already: int, total: int, progress: Callable[[int, int], None] | None) -> tuple[int, int]:
+                  jsonl: Path, already: int, total: int, progress: Callable[[int, int], None] | None,
+                  fingerprints: dict[int, str] | None = None) -> tuple[int, int]:
     """Annotate ``todo`` (index, set) pairs batch by batch, appending each finished batch's records to ``jsonl``;
-    returns (answers generated, tokens generated). ``progress(done, total)`` follows each batch."""
+    returns (answers generated, tokens generated). ``progress(done, total)`` follows each batch. ``fingerprints``
+    (index → the run's fingerprint of that set) go into the records, for ``--resume``."""
     gene_sets = [gs for _, gs in todo]
     enrichment = run_enrichment(gene_sets, kb, libraries=config.libraries, method=config.enrich_method, cutoff=config.fdr)
     plot_dir = Path(config.output_dir) / "plots"
@@ -67,6 +70,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                                                   stems[b:b + config.batch_size]):
                 enr = _without_held_out(enr, ev)
                 rec = _base_record(index, gs, ev, enr, config.mode)
+                rec["fingerprint"] = (fingerprints or {}).get(index)
                 rec["plot"] = str(dot_plot(enr, plot_dir / f"{stem}.png").relative_to(config.output_dir))
                 records.append(rec)
                 if not gs.genes:
@@ -75,7 +79,9 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 prompts.append(build_prompt(gs, ev, config.mode))
                 waiting.append(rec)
             texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
-                             batch_size=config.batch_size, seed=config.seed, stop_at=stop_at) if prompts else []
+                                        batch_size=config.batch_size, seed=config.seed, stop_at=stop_at,
+                                        on_step=_within_batch(progress, already + b, len(batch), total)
+                                        ) if prompts else []
             n_generated += len(texts)
             n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
             for rec, prompt, text in zip(waiting, prompts, texts):
@@ -105,6 +111,26 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
             if progress:
                 progress(already + b + len(batch), total)
     return n_generated, n_tokens
+
+
+#: Seconds between progress reports from inside a batch.
+PROGRESS_EVERY = 1.0
+
+
+def _within_batch(progress, done_before: int, batch: int, total: int):
+    """A decode-step callback that moves ``progress`` through a batch (fractions of sets, at most every
+    ``PROGRESS_EVERY`` seconds), so a long batch does not leave the bar standing still."""
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def on_step(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            progress(done_before + fraction * batch, total)
+
+    return on_step
 
 
 def name_term(evidence, name: str | None) -> dict | None:

@@ -70,6 +70,27 @@ class AnnotateConfig:
 MAX_NEW_TOKENS = 4096
 
 
+#: The options that change an answer: a resumed run must have the same values (``--resume`` refuses otherwise).
+#: Batch size, workers and threads are left out on purpose: they only decide which sets share a batch (through
+#: padding that can, rarely, tip a greedy answer), not what is asked, and a resume on another machine may need
+#: other values.
+ANSWER_OPTIONS = ("mode", "input_format", "padj", "lfc", "top", "max_new_tokens", "retries", "retry_temperature",
+                  "force_format", "stop_repeated_steps", "reasoning", "seed", "require_reasoning", "libraries",
+                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr")
+
+
+def answer_options(config: AnnotateConfig, model_spec: str, kb_path: Path) -> dict:
+    """The answer-changing options of a run as plain JSON values, with the model and the KB file it reads."""
+    options = {name: getattr(config, name) for name in ANSWER_OPTIONS}
+    options["libraries"] = list(options["libraries"]) if options["libraries"] else None
+    options["hold_out_terms"] = sorted(options["hold_out_terms"] or ())
+    kb_file = Path(kb_path).resolve()
+    stat = kb_file.stat()
+    options["model"] = str(Path(model_spec).resolve()) if Path(model_spec).exists() else model_spec
+    options["kb"] = f"{kb_file} ({stat.st_size} bytes, modified {stat.st_mtime_ns})"
+    return options
+
+
 def check_run_options(config: AnnotateConfig) -> None:
     """Numbers a run cannot use are an error before anything loads (the CLI's ranges say the same)."""
     for label, value, least in (("--batch-size", config.batch_size, 1), ("--max-new-tokens", config.max_new_tokens, 1),

@@ -1,8 +1,10 @@
 """`gener1 annotate`: name the process of every gene set, with reasoning, confidence, claim check and
 the classical enrichment beside it. The final table always has exactly one row per input set.
 
-Flow: read sets (any input format, symbol hygiene) → slice ``--start/--limit`` → skip what ``--resume``
-finds already written → the batch loop (``batch.annotate_sets``: enrichment, evidence, prompts, generation,
+Flow: read sets (any input format, symbol hygiene) → slice ``--start/--limit`` → with ``--resume``, keep what the
+same run (same input contents, same answer-changing options: ``annotate_run.json``) already wrote, each record
+matched to its position by a fingerprint of the run, the set id and its genes; a killed run's torn last line is cut
+off →  the batch loop (``batch.annotate_sets``: enrichment, evidence, prompts, generation,
 parsing, retries, claim check; one JSON line per set as each batch finishes) → TSV and HTML report rebuilt from
 the JSONL.
 
@@ -21,12 +23,13 @@ from .. import paths
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import PROMPT_GENE_CAP, read_gene_sets
-from ..io import refuse_overwriting_inputs
+from ..io import output_lock, refuse_overwriting_inputs
 from ..knowledge.store import KnowledgeBase
 from ..reasoning.prompts import MODES
 from .batch import annotate_sets
-from .config import AnnotateConfig, AnnotateResult, check_run_options, default_model
-from .records import JSONL, REPORT, TSV, gather_parts, part_files, read_records, rewrite_in_order, write_tsv
+from .config import AnnotateConfig, AnnotateResult, answer_options, check_run_options, default_model
+from .records import (JSONL, REPORT, RUN_FILE, TSV, check_same_run, part_files, read_records, resume_records,
+                      rewrite_in_order, run_identity, set_fingerprint, write_tsv)
 from .report import write_annotation_report
 from .workers import annotate_in_workers
 
@@ -53,34 +56,42 @@ def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None
     if config.mode not in MODES:
         raise Gener1Error(f"unknown mode {config.mode!r}; expected one of {', '.join(MODES)}")
     started = time.perf_counter()
-    warnings: list[str] = []
-    out = Path(config.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    jsonl = out / JSONL
     check_run_options(config)
-    refuse_overwriting_inputs([jsonl, out / TSV, out / REPORT, *part_files(out)], config.inputs)
+    out = Path(config.output_dir)
+    refuse_overwriting_inputs([out / JSONL, out / TSV, out / REPORT, out / RUN_FILE, *part_files(out)], config.inputs)
+    with output_lock(out):  # one writer per folder: a second run into it fails at once, naming this one's pid
+        return _annotate_locked(config, out, progress, started)
+
+
+def _annotate_locked(config: AnnotateConfig, out: Path, progress, started: float) -> AnnotateResult:
+    warnings: list[str] = []
+    jsonl = out / JSONL
     if not config.resume:
-        for stale in [jsonl, *part_files(out)]:
+        for stale in [jsonl, out / RUN_FILE, *part_files(out)]:
             stale.unlink(missing_ok=True)
-    gather_parts(out)  # a killed multi-worker run left its finished batches in part files
     kb = KnowledgeBase(config.kb or paths.default_kb_path())
     selected = load_sets(config, kb)
-    done = {r["index"] for r in read_records(jsonl)} if config.resume else set()
+    model_spec = config.model or default_model()
+    identity = run_identity(list(config.inputs), answer_options(config, model_spec, kb.path))
+    fingerprints = {i: set_fingerprint(identity, i, gs.id, gs.genes) for i, gs in selected}
+    check_same_run(out, identity)  # with --resume: the same inputs and options, or an error saying what differs
+    # Resume: a killed run's torn last line is cut off and its workers' part files gathered; a record is kept only
+    # where its fingerprint is its position's, so each set is written exactly once.
+    done = {r["index"] for r in resume_records(out, fingerprints)} if config.resume else set()
     # Batches of similar prompt length: one 500-gene prompt padded into a batch of 16 short ones makes the
     # whole batch pay for its length at every decode step. Records are written back in input order.
     todo = sorted(((i, gs) for i, gs in selected if i not in done), key=lambda item: min(item[1].size, PROMPT_GENE_CAP))
 
-    model_spec = config.model or default_model()
     if config.model is None and model_spec == "smollm2-135m-instruct":
         warnings.append("no trained default model is shipped yet: using the untrained base SmolLM2-135M-Instruct, "
                         "whose names will be poor; pass --model with a gener1-trained checkpoint")
     n_generated = tokens = 0
     if todo and config.workers > 1 and len(todo) > 1:
         n_generated, tokens = annotate_in_workers(config, todo, model_spec, out, len(selected) - len(todo),
-                                                   len(selected), progress)
+                                                  len(selected), progress, fingerprints)
     elif todo:
         n_generated, tokens = annotate_sets(config, kb, todo, model_spec, jsonl, len(selected) - len(todo), len(selected),
-                                             progress)
+                                            progress, fingerprints)
     # Batches ran in prompt-length order: put the file back in input order (and drop resumed duplicates).
     records = rewrite_in_order(jsonl) if n_generated else read_records(jsonl)
     wanted = {i for i, _ in selected}

@@ -16,7 +16,7 @@ from .batch import annotate_sets
 from .records import gather_parts
 
 
-def annotate_in_workers(config, todo, model_spec, out, already, total, progress) -> tuple[int, int]:
+def annotate_in_workers(config, todo, model_spec, out, already, total, progress, fingerprints=None) -> tuple[int, int]:
     """``annotate_sets`` over ``config.workers`` slices of ``todo``, each in a spawned process. ``todo`` is sorted
     by set size and dealt round-robin, so every worker gets a similar mix of short and long prompts. A worker's
     error (or death: killed, out of memory) stops the others; what every worker finished is kept either way."""
@@ -28,7 +28,7 @@ def annotate_in_workers(config, todo, model_spec, out, already, total, progress)
     # spawn, not fork: a forked child inherits the parent's torch/OpenMP thread state, which can deadlock.
     ctx = multiprocessing.get_context("spawn")
     reports = ctx.Queue()
-    workers = [ctx.Process(target=_annotate_part, args=(k, worker_config, todo[k::n], model_spec, parts[k], reports),
+    workers = [ctx.Process(target=_annotate_part, args=(k, worker_config, todo[k::n], model_spec, parts[k], reports, fingerprints),
                            name=f"gener1-annotate-{k}", daemon=True) for k in range(n)]
     if progress:
         progress(already, total)
@@ -67,7 +67,7 @@ def annotate_in_workers(config, todo, model_spec, out, already, total, progress)
     return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
 
 
-def _annotate_part(k, config, todo, model_spec, part, reports) -> None:
+def _annotate_part(k, config, todo, model_spec, part, reports, fingerprints=None) -> None:
     """One worker process: its own KB connection and model, its slice of the sets, its own part file. Puts
     ``(k, "progress", sets written)`` after each batch, then ``(k, "result", (n_generated, n_tokens))`` or
     ``(k, "error", text)``: exceptions do not always pickle, their text does."""
@@ -75,7 +75,7 @@ def _annotate_part(k, config, todo, model_spec, part, reports) -> None:
         kb = KnowledgeBase(config.kb or paths.default_kb_path())
         try:
             result = annotate_sets(config, kb, todo, model_spec, part, 0, len(todo),
-                                    lambda written, _total: reports.put((k, "progress", written)))
+                                    lambda written, _total: reports.put((k, "progress", written)), fingerprints)
             reports.put((k, "result", result))
         finally:
             kb.close()

@@ -23,8 +23,8 @@ from .kb import read_id_file
               help="grounded: the model reads the evidence bundle; model-only: genes only (the paper's protocol).")
 @click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Input format (auto-detected: GMT, TSV/CSV, gene list, DESeq2/edgeR/limma table).")
-@click.option("--padj", default=0.05, show_default=True, help="DE tables: adjusted p-value threshold.")
-@click.option("--lfc", default=1.0, show_default=True, help="DE tables: absolute log2 fold-change threshold.")
+@click.option("--padj", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="DE tables: adjusted p-value threshold.")
+@click.option("--lfc", default=1.0, show_default=True, type=click.FloatRange(min=0), help="DE tables: absolute log2 fold-change threshold.")
 @click.option("--top", type=click.IntRange(min=1), help="DE tables: keep the N most significant genes of each direction.")
 @click.option("--start", default=0, show_default=True, type=click.IntRange(min=0), help="Skip the first N sets (chunking; Nextflow scatter).")
 @click.option("--limit", type=click.IntRange(min=1), help="Annotate at most N sets from --start.")
@@ -80,7 +80,9 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
         hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, report=not no_report)
     from ..annotation.run import annotate as run_annotation  # deferred: pandas and matplotlib load when it runs
 
-    with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr")) as bar:
+    # Fractions of sets: the bar moves while a batch decodes (about once a second), and its ETA follows.
+    with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr"),
+              bar_format="{l_bar}{bar}| {n:.1f}/{total} sets [{elapsed}<{remaining}]") as bar:
         def progress(done, total):
             bar.total = total
             bar.update(done - bar.n)

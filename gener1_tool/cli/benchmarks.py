@@ -61,18 +61,18 @@ def benchmark_export(name, output, fmt):
 @click.option("-l", "--library", "libraries", multiple=True, metavar="LIB",
               help="Gene-set library, repeatable: GO_BP (default), GO_MF, GO_CC, or a pathway library of the KB "
                    "(see `gener1 kb info`).")
-@click.option("--min-size", default=3, show_default=True, help="Smallest gene set kept.")
-@click.option("--max-size", default=500, show_default=True, help="Largest gene set kept.")
+@click.option("--min-size", default=3, show_default=True, type=click.IntRange(min=1), help="Smallest gene set kept.")
+@click.option("--max-size", default=500, show_default=True, type=click.IntRange(min=1), help="Largest gene set kept.")
 @click.option("--evidence", default="", metavar="CODES",
               help="Keep only GO annotations with these evidence codes, e.g. EXP,IDA,IPI,IMP,IGI,IEP,TAS.")
 @click.option("--exclude-evidence", default="", metavar="CODES", help="Drop GO annotations with these codes, e.g. IEA.")
 @click.option("--split", default="0.8,0.1,0.1", show_default=True, help="train,validation,test fractions (by term).")
-@click.option("--seed", default=0, show_default=True, help="Seed of the split.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the split.")
 @click.option("--exclude-terms", type=click.Path(exists=True, dir_okay=False),
               help="File of further term IDs to hold out (one per line; first column of a TSV/CSV).")
 @click.option("--keep-evaluation", is_flag=True,
               help="Do NOT exclude the evaluation terms, names and overlapping sets (for ablations only).")
-@click.option("--jaccard", default=0.9, show_default=True,
+@click.option("--jaccard", default=0.9, show_default=True, type=click.FloatRange(0, 1),
               help="Remove sets whose genes overlap an evaluation set with at least this Jaccard index.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Removal report JSON (default: OUTPUT.report.json).")
 def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidence, exclude_evidence, split, seed,
@@ -100,7 +100,7 @@ def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidenc
               help="An output JSONL and its quota, repeatable: KIND=COUNT,... with KIND one of GO_BP, GO_MF, GO_CC, "
                    "pathway (any non-GO library), or a single COUNT for a draw of any kind.")
 @click.option("--split", default="train", show_default=True, help="Draw from rows of this split; 'all' uses every row.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the shuffle.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the shuffle.")
 def corpus_draw(sets, draws, split, seed):
     """Draw disjoint, seeded subsets of task-alignment sets with a quota per name kind.
 

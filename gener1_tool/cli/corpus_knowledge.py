@@ -25,7 +25,7 @@ from .kb import read_id_file
 @click.option("--exclude-evidence", default="", metavar="CODES", help="Comma-separated evidence codes to skip, e.g. IEA,ND.")
 @click.option("--relation", "relations", multiple=True, type=click.Choice(sorted(TEMPLATES)),
               help="Only these relation types (repeatable; default all).")
-@click.option("--seed", default=0, show_default=True, help="Seed for the choice of sentence templates.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for the choice of sentence templates.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the counts as JSON here.")
 def knowledge_command(kb_path, output, text_output, exclude_terms, no_default_exclusions, exclude_evidence, relations,
                       seed, report_path):

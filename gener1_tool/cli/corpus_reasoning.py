@@ -36,7 +36,7 @@ def parse_options(items) -> dict:
 @click.option("-O", "--teacher-option", "teacher_options", multiple=True, metavar="KEY=VALUE",
               help="Teacher setting, repeatable. openai: base_url, model, api_key, timeout, retries, temperature, "
                    "max_tokens, mode. grounded: seed, naming (top|strongest|consensus), fdr, max_gene_steps. import: path.")
-@click.option("--threshold", default=0.7, show_default=True, type=float,
+@click.option("--threshold", default=0.7, show_default=True, type=click.FloatRange(0, 1),
               help="Keep an example when similarity(teacher name, gold name) is above this.")
 @click.option("-e", "--encoder", "encoders", multiple=True, metavar="NAME[=PATH]",
               help="Similarity encoder(s), averaged (default: minilm).")
@@ -51,7 +51,7 @@ def parse_options(items) -> dict:
 @click.option("--allow-no-reasoning", is_flag=True,
               help="Keep answers that have a Process line but no <think> steps (dropped by default).")
 @click.option("--split", default="train", show_default=True, help="Use rows of this split; 'all' uses every row.")
-@click.option("--limit", type=int, help="Only the first N sets (for a quick look).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N sets (for a quick look).")
 @click.option("--max-per-kind", type=click.IntRange(min=1), metavar="N",
               help="Keep at most N examples of each name kind (GO_BP, GO_MF, GO_CC, pathway: a set's library), "
                    "the first ones in input order, so the corpus is not all process names.")

@@ -21,9 +21,9 @@ from . import cli
                    "`gener1 plugins` lists others.")
 @click.option("--background", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of background genes (one per line). Default: every gene the KB annotates in the libraries.")
-@click.option("--fdr", type=float, default=0.05, show_default=True,
+@click.option("--fdr", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
               help="FDR cutoff (BH across all libraries tested for a set) for 'Significant' and the tables.")
-@click.option("--top", type=int, default=20, show_default=True,
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="Best terms per set in combined.tsv, the dot plot (≤ 20) and, at least, each table.")
 @click.option("--min-size", type=click.IntRange(min=1), default=1, show_default=True, help="Smallest term (genes in the KB) tested.")
 @click.option("--max-size", type=click.IntRange(min=1), default=None, help="Largest term tested [default: no limit].")

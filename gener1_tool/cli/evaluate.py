@@ -39,9 +39,12 @@ from . import cli
 @click.option("--shared-only", is_flag=True,
               help="Score only the gold sets every prediction file has a row for (runs that stopped part-way); "
                    "the table says how many sets of each dataset were left out.")
+@click.option("--first-wins", is_flag=True,
+              help="A set id given twice in one predictions file keeps its first row (the count is printed) instead "
+                   "of being an error.")
 @click.option("--no-html", is_flag=True, help="Do not write report.html.")
 def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, require_reasoning, kb_path,
-             no_percentile_rank, test_metrics, shared_only, no_html):
+             no_percentile_rank, test_metrics, shared_only, first_wins, no_html):
     """Score predicted gene-set names against gold names, as in the Gene-R1 paper.
 
     \b
@@ -66,7 +69,11 @@ def evaluate(predictions, gold_files, benchmarks, outdir, encoders, rouge_only, 
                                   require_reasoning=require_reasoning, kb=kb,
                                   percentile_rank=not no_percentile_rank,
                                   compare_metrics=test_metrics or ("rougeL", "similarity"),
-                                  shared_only=shared_only, progress=True)
+                                  shared_only=shared_only, first_wins=first_wins, progress=True)
+    for label, block in result.summary["methods"].items():
+        if block["duplicate_ids"]:
+            click.echo(f"{label}: {len(block['duplicate_ids'])} duplicated set id(s); the first row of each was kept",
+                       err=True)
     written = write_evaluation(result, outdir, html=not no_html)
     click.echo(written["table"].read_text(encoding="utf-8"))
     for kind, path in written.items():

@@ -36,22 +36,22 @@ def common_options(func):
                      help="Start from a saved config (a run's gener1_run.json, or JSON/YAML with the config's "
                           "fields); options given on the command line override it."),
         click.option("--lora/--full", default=None, help="Train a LoRA adapter (peft) instead of all weights."),
-        click.option("--lora-r", type=int, help="LoRA rank (default 16)."),
-        click.option("--lora-alpha", type=int, help="LoRA alpha (default 32)."),
+        click.option("--lora-r", type=click.IntRange(min=1), help="LoRA rank (default 16)."),
+        click.option("--lora-alpha", type=click.IntRange(min=1), help="LoRA alpha (default 32)."),
         click.option("--lora-lm-head/--no-lora-lm-head", "lora_train_lm_head", default=None,
                      help="With tied embeddings, also train the output layer as a full copy (default: on; LoRA on "
                           "the linear layers alone barely learns there, but the copy makes the adapter large)."),
-        click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Peak learning rate."),
-        click.option("--batch-size", type=int, help="Examples (align: prompts) per device step."),
-        click.option("--gradient-accumulation-steps", type=int, help="Steps to accumulate before an update."),
-        click.option("--epochs", type=float, help="Passes over the data (ignored when --max-steps is set)."),
-        click.option("--max-steps", type=int, help="Stop after this many optimizer steps."),
-        click.option("--max-length", type=int, help="Token limit per training row."),
-        click.option("--seed", type=int, help="Random seed (data order, sampling, initialisation)."),
-        click.option("--threads", type=int, help="Torch CPU threads (default: OMP_NUM_THREADS or torch's choice)."),
-        click.option("--logging-steps", type=int, help="Log (and check for NaN) every N steps."),
-        click.option("--save-steps", type=int, help="Write a checkpoint every N steps."),
-        click.option("--save-total-limit", type=int, help="Keep at most N checkpoints."),
+        click.option("--learning-rate", "--lr", "learning_rate", type=click.FloatRange(min=0, min_open=True), help="Peak learning rate."),
+        click.option("--batch-size", type=click.IntRange(min=1), help="Examples (align: prompts) per device step."),
+        click.option("--gradient-accumulation-steps", type=click.IntRange(min=1), help="Steps to accumulate before an update."),
+        click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Passes over the data (ignored when --max-steps is set)."),
+        click.option("--max-steps", type=click.IntRange(min=1), help="Stop after this many optimizer steps."),
+        click.option("--max-length", type=click.IntRange(min=8), help="Token limit per training row."),
+        click.option("--seed", type=click.IntRange(min=0), help="Random seed (data order, sampling, initialisation)."),
+        click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads (default: OMP_NUM_THREADS or torch's choice)."),
+        click.option("--logging-steps", type=click.IntRange(min=1), help="Log (and check for NaN) every N steps."),
+        click.option("--save-steps", type=click.IntRange(min=1), help="Write a checkpoint every N steps."),
+        click.option("--save-total-limit", type=click.IntRange(min=1), help="Keep at most N checkpoints."),
         click.option("--resume/--no-resume", default=None,
                      help="Continue from the last checkpoint in the output directory (default: on)."),
         click.option("--overwrite", is_flag=True, default=None, help="Delete a previous gener1 run in the output directory first."),
@@ -129,8 +129,8 @@ def report(result) -> None:
 @common_options
 @click.option("--packing/--no-packing", default=None,
               help="Concatenate sentences (EOS between them) into --max-length blocks (default), or one per row.")
-@click.option("--max-tokens", type=int, help="Train on at most this many corpus tokens.")
-@click.option("--subsample", type=float, help="Use a seeded sample of sentences: a fraction (0-1] or a count.")
+@click.option("--max-tokens", type=click.IntRange(min=1), help="Train on at most this many corpus tokens.")
+@click.option("--subsample", type=click.FloatRange(min=0, min_open=True), help="Use a seeded sample of sentences: a fraction (0-1] or a count.")
 @click.option("--text-field", help="The JSONL field with the sentence (default: text).")
 def warmup(corpus, **params):
     """Stage 1: knowledge warm-up, causal-LM training on gene-centric sentences.
@@ -153,7 +153,7 @@ def warmup(corpus, **params):
               help="cascade: --model is the warm-up output (default); merged: mix --warmup-corpus sentences in.")
 @click.option("--warmup-corpus", type=click.Path(exists=True, dir_okay=False),
               help="Knowledge sentences to mix in (merged strategy).")
-@click.option("--mix-ratio", type=float, help="Warm-up sentences per reasoning example (merged; default 1).")
+@click.option("--mix-ratio", type=click.FloatRange(min=0), help="Warm-up sentences per reasoning example (merged; default 1).")
 @click.option("--on-long", type=click.Choice(["skip", "truncate"]),
               help="Examples longer than --max-length: skip (default) or truncate; counted either way.")
 def reason(corpus, **params):
@@ -178,18 +178,18 @@ def reason(corpus, **params):
                    "Built-ins: similarity, rouge_l, format, think, exact_match; `gener1 plugins` lists others.")
 @click.option("-e", "--encoder", "encoders", multiple=True, metavar="NAME[=PATH]",
               help="Encoder(s) for the similarity reward (default: minilm).")
-@click.option("--threshold", type=float, help="Online DPO: similarity at which a name counts as correct (0.7).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Online DPO: similarity at which a name counts as correct (0.7).")
 @click.option("--split", help="Use rows of this split (default: train); 'all' uses every row.")
 @click.option("--prompt-mode", type=click.Choice(["model-only", "grounded"]),
               help="Prompts with the gene list alone (default) or with KB evidence (gold terms held out).")
 @click.option("--kb", type=click.Path(exists=True, dir_okay=False), help="Knowledge base for grounded prompts.")
 @click.option("-l", "--library", "libraries", multiple=True, help="Evidence library for grounded prompts, repeatable.")
-@click.option("--subsample", type=float, help="Use a seeded sample of sets: a fraction (0-1] or a count.")
-@click.option("--num-generations", type=int, help="Completions per prompt (GRPO group size; default 4).")
-@click.option("--max-completion-length", type=int, help="New tokens per completion (default 128).")
-@click.option("--temperature", type=float, help="Sampling temperature for the on-line completions.")
-@click.option("--beta", type=float, help="GRPO KL weight (default 0: no reference model).")
-@click.option("--dpo-beta", type=float, help="Online DPO beta (default 0.1).")
+@click.option("--subsample", type=click.FloatRange(min=0, min_open=True), help="Use a seeded sample of sets: a fraction (0-1] or a count.")
+@click.option("--num-generations", type=click.IntRange(min=2), help="Completions per prompt (GRPO group size; default 4).")
+@click.option("--max-completion-length", type=click.IntRange(min=1), help="New tokens per completion (default 128).")
+@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), help="Sampling temperature for the on-line completions.")
+@click.option("--beta", type=click.FloatRange(min=0), help="GRPO KL weight (default 0: no reference model).")
+@click.option("--dpo-beta", type=click.FloatRange(min=0, min_open=True), help="Online DPO beta (default 0.1).")
 def align(data, rewards, split, **params):
     """Stage 3: task alignment with GRPO (or online DPO) on gene sets with gold names.
 
@@ -223,11 +223,16 @@ def base_cmd(spec):
 
 @train.command("tiny-model")
 @click.argument("texts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--hidden-size", default=64, show_default=True, type=int)
-@click.option("--layers", default=2, show_default=True, type=int)
-@click.option("--vocab-size", default=1024, show_default=True, type=int)
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the tiny model and its tokenizer to.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the tiny model's initialisation.")
+@click.option("--hidden-size", default=64, show_default=True, type=click.IntRange(min=8),
+              help="Hidden size of the tiny model.")
+@click.option("--layers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Decoder layers of the tiny model.")
+@click.option("--vocab-size", default=1024, show_default=True, type=click.IntRange(min=16),
+              help="Vocabulary of its byte-level BPE tokenizer.")
 def tiny_model_cmd(texts, output_dir, seed, hidden_size, layers, vocab_size):
     """Write a tiny random Llama with a tokenizer trained on TEXTS (JSONL/text files), for CI-sized runs.
 

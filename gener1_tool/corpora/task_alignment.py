@@ -36,6 +36,7 @@ from typing import Iterable
 import numpy as np
 
 from ..datasets import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load
+from ..enrichment.libraries import check_size_window
 from ..errors import Gener1Error
 from ..io import iter_jsonl
 from ..knowledge.store import KnowledgeBase, normalise_term_name
@@ -114,7 +115,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
 
     ``kb`` is a ``KnowledgeBase`` or a path to one. Returns the report dict.
     """
-
+    check_size_window(min_size, max_size)
     if not isinstance(kb, KnowledgeBase):
         kb = KnowledgeBase(kb)
     libraries = list(dict.fromkeys(libraries))

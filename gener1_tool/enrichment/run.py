@@ -23,7 +23,7 @@ from .. import __version__
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import read_gene_sets
-from ..io import atomic_path, refuse_overwriting_inputs, write_json
+from ..io import atomic_path, output_lock, refuse_overwriting_inputs, write_json
 from ..knowledge.store import KnowledgeBase
 from . import results as R
 from .libraries import check_size_window, open_kb, resolve_libraries
@@ -109,6 +109,13 @@ def enrich(sets: str | Path | Sequence[GeneSet], outdir: str | Path, *, kb: Know
     libs = resolve_libraries(kb, libraries)
     results = run_enrichment(gene_sets, kb, libraries=libs, method=method, background=background,
                              min_size=min_size, max_size=max_size, cutoff=fdr)
+    with output_lock(out):  # one writer per folder
+        return _write_report(out, results, gene_sets, kb, libs, method, background, fdr, top, min_size, max_size,
+                             all_terms, plots, progress)
+
+
+def _write_report(out, results, gene_sets, kb, libs, method, background, fdr, top, min_size, max_size, all_terms,
+                  plots, progress) -> EnrichReport:
     (out / "tables").mkdir(parents=True, exist_ok=True)
     if plots:
         (out / "plots").mkdir(parents=True, exist_ok=True)

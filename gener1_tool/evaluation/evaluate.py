@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import datasets
 from ..errors import Gener1Error
-from ..io import atomic_open, refuse_overwriting_inputs, write_text_atomic
+from ..io import atomic_open, output_lock, refuse_overwriting_inputs, write_text_atomic
 from ..knowledge.store import KnowledgeBase
 from ..similarity.encoders import DEFAULT_ENCODERS, get_encoder, similarity
 from . import metrics
@@ -58,7 +58,7 @@ class Evaluation:
 
 def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reasoning: bool = False, kb=None,
              percentile_rank: bool = True, compare_metrics=("rougeL", "similarity"), shared_only: bool = False,
-             progress: bool = False) -> Evaluation:
+             first_wins: bool = False, progress: bool = False) -> Evaluation:
     """Score one or more prediction files (paths, or ``label=path``) against ``gold``.
 
     ``gold``: benchmark name(s) (``GO_BP`` ..., ``all``), gold file(s), or None to use the gold names carried by
@@ -66,12 +66,13 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
     percentile rank (ROUGE only). ``kb``: a ``KnowledgeBase`` or path whose term names form the
     percentile-rank background for GO branches. ``shared_only``: score only the gold sets that every prediction
     file has a row for (to compare runs that stopped part-way on the same sets); the summary records how many
-    gold sets were left out, per dataset.
+    gold sets were left out, per dataset. ``first_wins``: a set id given twice in one file keeps its first row
+    (the summary lists the duplicates) instead of being an error.
     """
     specs = [predictions] if isinstance(predictions, (str, Path)) else list(predictions)
     if not specs:
         raise Gener1Error("no predictions given")
-    files = [read_predictions(s, require_reasoning=require_reasoning) for s in specs]
+    files = [read_predictions(s, require_reasoning=require_reasoning, first_wins=first_wins) for s in specs]
     _unique_labels(files)
     if gold is None or (isinstance(gold, (list, tuple)) and not gold):
         if not files[0].embedded_gold:
@@ -83,6 +84,12 @@ def evaluate(predictions, gold=None, *, encoders=DEFAULT_ENCODERS, require_reaso
         gold_items = read_gold(gold)
     if not gold_items:
         raise Gener1Error("the gold has no sets")
+    gold_ids = {g.id for g in gold_items}
+    for pf in files:
+        if pf.predictions and not gold_ids & set(pf.predictions):
+            raise Gener1Error(f"no set id is both in the predictions and in the gold (predictions: "
+                              f"{', '.join(sorted(pf.predictions)[:3])} ...; gold: {', '.join(sorted(gold_ids)[:3])} ...): "
+                              "is it the right --gold or --benchmark?", path=pf.path)
     left_out: dict[str, int] | None = None
     not_scored: set[str] = set()  # gold IDs left out by shared_only: their rows are not "extra"
     if shared_only:
@@ -390,7 +397,11 @@ def write_evaluation(evaluation: Evaluation, outdir: str | Path, *, html: bool =
     refuse_overwriting_inputs([outdir / name for name in ("per_set.tsv", "summary.json", "table.md", "report.html")],
                               [block.get("file") for block in evaluation.summary["methods"].values()]
                               + ([gold] if isinstance(gold, str) else list(gold or [])))
-    outdir.mkdir(parents=True, exist_ok=True)
+    with output_lock(outdir):
+        return _write_evaluation(evaluation, outdir, html)
+
+
+def _write_evaluation(evaluation: Evaluation, outdir: Path, html: bool) -> dict[str, Path]:
     written = {"per_set": write_rows(evaluation, outdir / "per_set.tsv")}
     written["summary"] = write_text_atomic(outdir / "summary.json", json.dumps(
         evaluation.summary, indent=2, allow_nan=False, default=_json_default) + "\n")

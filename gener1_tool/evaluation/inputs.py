@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from .. import datasets
-from ..annotation.records import record_position
+from ..annotation.records import record_position, validate_record
 from ..enrichment.evidence import EvidenceBundle
 from ..errors import Gener1Error
-from ..io import parse_json_records
 from ..genes.readers import read_gene_sets
+from ..io import parse_json_records
 from ..reasoning import answer as answer_format
 
 ID_COLUMNS = ("id", "set_id", "geneset_id", "gene_set_id", "term_id", "go", "go_id", "set", "gene_set")
@@ -160,7 +161,7 @@ def split_label(spec: str | Path) -> tuple[str | None, Path]:
     return None, Path(text)
 
 
-def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> PredictionFile:
+def read_predictions(spec: str | Path, *, require_reasoning: bool = False, first_wins: bool = False) -> PredictionFile:
     label, path = split_label(spec)
     label = label or path.name.split(".")[0]
     text = _read_text(path)
@@ -189,14 +190,19 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False) -> Pr
         if prediction.status == "ok":
             prediction.evidence_rank = _evidence_rank(row, prediction.name)
         predictions[row.set_id] = prediction
+    if duplicates and not first_wins:
+        raise Gener1Error(f"{len(duplicates)} set id(s) appear more than once ({', '.join(sorted(set(duplicates))[:5])}); "
+                          "remove the extra rows, or pass --first-wins to keep each id's first row", path=path)
     return PredictionFile(label, path, predictions, duplicates, embedded or None)
 
 
 def _jsonl_rows(path: Path, text: str):
     records = parse_json_records(text, path=path)  # JSONL, or a JSON array of records
     if records and all("index" in rec for _, rec in records):
-        # `gener1 annotate` appends a new record when it retries or resumes: the last one per input position
-        # wins (files of separate runs can be concatenated).
+        # `gener1 annotate` records, checked as `gener1 report` and --resume check them. A retry or resume appends
+        # a new record: the last one per input position wins (files of separate runs can be concatenated).
+        for number, rec in records:
+            validate_record(rec, path, number, complete=False)
 
         last = {record_position(rec): (number, rec) for number, rec in records}
         records = [last[key] for key in sorted(last)]
@@ -205,7 +211,15 @@ def _jsonl_rows(path: Path, text: str):
         set_id = next((rec[k] for k in ("id", "set_id", "gene_set_id", "term_id") if rec.get(k) not in (None, "")), None)
         if set_id is None:
             raise Gener1Error("record has no 'id'", path=path, line=number)
+        if not isinstance(set_id, (str, int)) or isinstance(set_id, bool):
+            raise Gener1Error(f"field 'id' must be a string, not {json.dumps(set_id)[:40]}", path=path, line=number)
         name = next((rec[k] for k in ("name", "predicted_name", "prediction", "process") if k in rec), None)
+        if name is not None and not isinstance(name, str):
+            raise Gener1Error(f"the name must be a string or null, not {json.dumps(name)[:40]}", path=path, line=number)
+        confidence = rec.get("confidence")
+        if confidence is not None and (not isinstance(confidence, (int, float)) or isinstance(confidence, bool)):
+            raise Gener1Error(f"field 'confidence' must be a number or null, not {json.dumps(confidence)[:40]}",
+                              path=path, line=number)
         raw = next((rec[k] for k in ("raw", "answer", "completion", "response", "output", "text") if rec.get(k)), None)
         if isinstance(raw, dict):  # {"answer": {"name": ..., "steps": [...]}}
             name = name if name is not None else raw.get("name")

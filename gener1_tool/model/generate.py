@@ -54,7 +54,8 @@ def plan_batches(lengths: Sequence[int], batch_size: int, min_fill: float = MIN_
 def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
              prefix_cache: bool = True, answer_prefix: str = "", min_fill: float = MIN_BATCH_FILL,
-             stop_at: Callable[[str], int | None] | None = None) -> list[str]:
+             stop_at: Callable[[str], int | None] | None = None,
+             on_step: Callable[[float], None] | None = None) -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
 
     Prompts are sorted by length and batched by ``plan_batches`` so each batch pads little; the output keeps
@@ -68,9 +69,13 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
 
     ``stop_at``: given a row's text so far, the offset to cut it at, or None to go on. A row stops generating
     as soon as it returns an offset (the batch stops when every row has), and its text is cut there.
+
+    ``on_step(fraction)``: called at every decode step with the share of the prompts done so far (rows of finished
+    batches, plus the running batch's rows weighted by its steps out of ``max_new_tokens``), so a progress bar can
+    move while a long batch decodes.
     """
     import torch
-    from transformers import GenerationConfig
+    from transformers import GenerationConfig, StoppingCriteriaList
 
     texts = [render_prompt(tokenizer, p) + answer_prefix for p in prompts]
     if not texts:
@@ -103,6 +108,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
             prefix_ids = torch.tensor([ids[0][:n_prefix]], device=model.device)
             with torch.inference_mode():
                 prefix = model(input_ids=prefix_ids, use_cache=True).cache  # `.past_key_values` logs a deprecation
+        finished_rows = 0
         for idx in batches:
             if prefix is None:
                 enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
@@ -111,11 +117,12 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
             else:
                 enc, cache = _with_prefix(prefix, [ids[i] for i in idx], n_prefix, pad, model.device)
             start = enc["input_ids"].shape[1]
-            stopping = None
+            criteria = []
             if stop_at is not None:
-                from transformers import StoppingCriteriaList
-
-                stopping = StoppingCriteriaList([_StopAt(tokenizer, stop_at, start, answer_prefix)])
+                criteria.append(_StopAt(tokenizer, stop_at, start, answer_prefix))
+            if on_step is not None:
+                criteria.append(_Heartbeat(on_step, finished_rows, len(idx), len(texts), start, max_new_tokens))
+            stopping = StoppingCriteriaList(criteria) if criteria else None
             with torch.inference_mode():
                 # `cache=` is the name generate() takes from transformers 5.24 (`past_key_values=` warned per batch)
                 out = model.generate(**enc, cache=cache, generation_config=gen_config,
@@ -124,6 +131,9 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
                 text = answer_prefix + tokenizer.decode(row, skip_special_tokens=True)
                 cut = stop_at(text) if stop_at is not None else None
                 outputs[i] = (text if cut is None else text[:cut]).strip()
+            finished_rows += len(idx)
+            if on_step is not None:
+                on_step(finished_rows / len(texts))
     finally:
         tokenizer.padding_side = old_side
         model.train(was_training)
@@ -150,6 +160,22 @@ class _StopAt:
                     self.done.add(j)
             flags.append(j in self.done)
         return torch.tensor(flags, dtype=torch.bool, device=input_ids.device)
+
+
+class _Heartbeat:
+    """A stopping criterion that never stops: it reports how far the prompts have got after every decode step."""
+
+    def __init__(self, on_step: Callable[[float], None], finished: int, rows: int, total: int, start: int,
+                 max_new_tokens: int):
+        self.on_step, self.finished, self.rows, self.total = on_step, finished, rows, total
+        self.start, self.max_new_tokens = start, max_new_tokens
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        steps = input_ids.shape[1] - self.start
+        self.on_step((self.finished + self.rows * min(1.0, steps / self.max_new_tokens)) / self.total)
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
 
 def _with_prefix(prefix, rows: list[list[int]], n_prefix: int, pad: int, device):

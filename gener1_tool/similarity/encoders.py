@@ -213,7 +213,8 @@ class SentenceTransformerEncoder(Encoder):
         _torch_threads()
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(self._model_dir()), device="cpu")
+        # local_files_only: a model directory that lacks a file must fail here, not reach for the Hub.
+        return SentenceTransformer(str(self._model_dir()), device="cpu", local_files_only=True)
 
     def _embed(self, model, texts):
         return model.encode(texts, batch_size=len(texts), convert_to_numpy=True, normalize_embeddings=False,
@@ -333,8 +334,8 @@ class CLSEncoder(Encoder):
         from transformers import AutoModel, AutoTokenizer
 
         path = self.model_path()
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModel.from_pretrained(str(path), dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), dtype=torch.float32, local_files_only=True)
         model.eval()
         return tokenizer, model
 
