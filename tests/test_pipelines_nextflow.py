@@ -112,8 +112,12 @@ def test_module_shape_and_meta_yml(path):
     script, stub = module.sections["script"], module.sections["stub"]
     assert "task.ext.args" in script and "task.ext.prefix" in script
     assert "task.ext.prefix" in stub
+    # versions through the `versions` topic channel (nf-core since 2025), not versions.yml files
+    assert module.topics() == {"versions_gener1": "versions"}, module.topics()
+    assert module.evals()["versions_gener1"] == 'gener1 --version | sed "s/^gener1, version //"'
+    assert 'tuple val("${task.process}"), val(\'gener1\'), eval(' in module.sections["output"]
     for block in (script, stub):
-        assert 'cat <<-END_VERSIONS > versions.yml' in block and "gener1 --version" in block
+        assert "versions.yml" not in block
     assert re.search(r"\bgener1(-prepare-sets| [a-z]+)", script), "a module wraps one gener1 command"
     assert "task.ext.when == null || task.ext.when" in module.sections["when"]
 
@@ -125,9 +129,32 @@ def test_module_shape_and_meta_yml(path):
         declared_inputs.append([next(iter(e)) for e in elements])
     assert declared_inputs == module.inputs(), f"{module.process}: meta.yml inputs differ from the process"
     assert list(meta["output"]) == module.emits(), f"{module.process}: meta.yml outputs differ from the emits"
+    assert list(meta["topics"]) == ["versions"] and meta["topics"]["versions"] == meta["output"]["versions_gener1"]
+    assert len(meta["keywords"]) >= 3, f"{module.process}: meta.yml needs at least 3 keywords"
+    for name, spec in _meta_entries(meta["input"]) + _meta_entries(meta["output"]):
+        if spec.get("type") == "file":
+            terms = [t["edam"] for t in spec.get("ontologies", [])]
+            assert terms and all(re.fullmatch(r"http://edamontology\.org/format_\d{4}", t) for t in terms), \
+                f"{module.process}: meta.yml entry {name} has no EDAM format term"
     env = yaml.safe_load((folder / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert f"gener1-tool=={__version__}" in pip and "torch==2.13.0" in pip
+    # published packages only; gener1 from the checkout (../../.. from the module folder), pinned like the images
+    assert "torch==2.13.0" in pip and "../../.." in pip and "-c ../../../containers/constraints.txt" in pip
+    assert not any(line.startswith("gener1-tool") for line in pip)
+    assert (folder / "../../..").resolve() == ROOT and (ROOT / "containers" / "constraints.txt").exists()
+
+
+def _meta_entries(channels) -> list[tuple[str, dict]]:
+    """Every (name, spec) of a meta.yml input list or output map, tuples flattened."""
+    found = []
+    items = channels.values() if isinstance(channels, dict) else channels
+    for channel in items:
+        elements = channel if isinstance(channel, list) else [channel]
+        for element in elements:
+            for entry in (element if isinstance(element, list) else [element]):
+                found.extend(entry.items())
+    return found
 
 
 def _processes() -> dict[str, Path]:
@@ -182,10 +209,90 @@ def test_config_parse_check_bites(tmp_path):
 
 def test_profiles_exist():
     text = (ROOT / "nextflow.config").read_text()
-    for profile in ("test", "test_train", "docker", "singularity", "apptainer", "conda", "gpu"):
+    for profile in ("test", "test_full", "test_train", "docker", "podman", "singularity", "apptainer", "conda", "gpu"):
         assert re.search(rf"^\s*{profile}\s*\{{", text, re.M), f"profile {profile} missing"
-    for config in ("conf/base.config", "conf/modules.config", "conf/test.config", "conf/test_train.config"):
+    for config in ("conf/base.config", "conf/modules.config", "conf/test.config", "conf/test_full.config",
+                   "conf/test_train.config"):
         assert (ROOT / config).exists()
+    assert "id 'nf-schema@" in text and "validateParameters()" in (ROOT / "main.nf").read_text()
+
+
+def test_gpu_label_is_wired_to_accelerator_and_container_options():
+    """ext.use_gpu (true under -profile gpu) selects the CUDA image (module container directive), and the same
+    condition asks for an accelerator and passes the GPU into the container (--gpus all / --nv)."""
+    base = (ROOT / "conf" / "base.config").read_text()
+    block = base[base.index("withLabel: 'process_gpu'"):]
+    assert "ext.use_gpu      = { workflow.profile.contains('gpu') }" in block
+    assert "accelerator      = { workflow.profile.contains('gpu') ? 1 : null }" in block
+    assert "'--nv'" in block and "'--gpus all'" in block
+    gpu_modules = [p for p in MODULE_FILES if "process_gpu" in p.read_text()]
+    assert {module_id(p) for p in gpu_modules} == {"train_warmup", "train_reason", "train_align"}
+    for path in gpu_modules:
+        assert "task.ext.use_gpu ?" in path.read_text()
+
+
+def _closure(config: str, selector: str, key: str) -> str:
+    """The `{ ... }` of `key = { ... }` inside `withName: 'selector' {` / `withLabel:` (brace-matched)."""
+    text = (ROOT / config).read_text()
+    block = text.index(f"'{selector}'")
+    start = text.index("{", text.index(f"{key}", block) + len(key))
+    depth = 0
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            return text[start:end + 1]
+    raise AssertionError(f"unbalanced closure for {selector} {key}")
+
+
+def _evaluate_closures(jobs: list[dict], tmp_path: Path) -> dict[str, str]:
+    jobs_file, out = tmp_path / "closures.json", tmp_path / "values.json"
+    jobs_file.write_text(json.dumps(jobs))
+    proc = subprocess.run(["groovy", str(ROOT / "tests" / "nextflow" / "eval_closures.groovy"), str(jobs_file), str(out)],
+                          capture_output=True, text=True, env=nf.groovy_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = {r["id"]: r for r in json.loads(out.read_text())}
+    errors = {k: r["error"] for k, r in results.items() if r["error"]}
+    assert not errors, errors
+    return {k: r["value"] for k, r in results.items()}
+
+
+@needs_groovy
+def test_config_closures_evaluate_to_the_intended_options(tmp_path):
+    """The ext.args closures (strict syntax: inline, no helper functions) and the GPU directives, evaluated by
+    Groovy with params and workflow stand-ins, give the command-line options and directives intended."""
+    params = {**nf_schema.config_params(ROOT / "nextflow.config", ROOT), "outdir": "results"}
+    libraries = {**params, "libraries": "GO_BP, KEGG_2021_HUMAN"}
+    jobs = [
+        {"id": "annotate", "closure": _closure("conf/modules.config", "GENER1_ANNOTATE", "ext.args"), "params": libraries},
+        {"id": "annotate_nolib", "closure": _closure("conf/modules.config", "GENER1_ANNOTATE", "ext.args"), "params": params},
+        {"id": "enrich", "closure": _closure("conf/modules.config", "GENER1_ENRICH", "ext.args"), "params": libraries},
+        {"id": "tasks", "closure": _closure("conf/modules.config", "GENER1_CORPUS_BENCHMARK", "ext.args"), "params": params},
+        {"id": "eval_all", "closure": _closure("conf/modules.config", "GENER1_EVALUATE", "ext.args"), "params": params},
+        {"id": "eval_limit", "closure": _closure("conf/modules.config", "GENER1_EVALUATE", "ext.args"),
+         "params": {**params, "eval_limit": 20, "eval_encoders": "minilm,mpnet"}},
+    ]
+    for profile, engine in (("docker,gpu", "docker"), ("apptainer,gpu", "apptainer"), ("docker", "docker"), ("conda,gpu", None)):
+        for key in ("ext.use_gpu", "accelerator", "containerOptions"):
+            jobs.append({"id": f"{profile}|{engine}|{key}", "closure": _closure("conf/base.config", "process_gpu", key),
+                         "params": params, "workflow": {"profile": profile, "containerEngine": engine}})
+    values = _evaluate_closures(jobs, tmp_path)
+    assert values["annotate"] == "--mode grounded --batch-size 8 --max-new-tokens 256 --library GO_BP --library KEGG_2021_HUMAN"
+    assert values["annotate_nolib"] == "--mode grounded --batch-size 8 --max-new-tokens 256"
+    assert values["enrich"] == "--fdr 0.05 --library GO_BP --library KEGG_2021_HUMAN"
+    assert values["tasks"] == "--library GO_BP"
+    assert values["eval_all"] == "--encoder minilm"
+    assert values["eval_limit"] == "--encoder minilm --encoder mpnet --shared-only"
+    assert [values[f"docker,gpu|docker|{k}"] for k in ("ext.use_gpu", "accelerator", "containerOptions")] == ["true", "1", "--gpus all"]
+    assert values["apptainer,gpu|apptainer|containerOptions"] == "--nv"
+    assert [values[f"docker|docker|{k}"] for k in ("ext.use_gpu", "accelerator", "containerOptions")] == ["false", None, ""]
+    assert values["conda,gpu|None|containerOptions"] == "" and values["conda,gpu|None|accelerator"] == "1"
+
+
+def test_eval_limit_scores_every_method_on_the_same_sets():
+    modules_config = (ROOT / "conf" / "modules.config").read_text()
+    evaluate = modules_config[modules_config.index("withName: 'GENER1_EVALUATE'"):]
+    closure = evaluate[evaluate.index("ext.args"):evaluate.index("ext.prefix")]
+    assert "(params.eval_limit ? [ '--shared-only' ] : [])" in closure
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -209,15 +316,19 @@ def test_config_params_match_schema_and_defaults():
     nf_schema.validate_params({**params, "outdir": "results"}, SCHEMA, ROOT)
 
 
-@pytest.mark.parametrize("profile", ["test", "test_train"])
+@pytest.mark.parametrize("profile", ["test", "test_full", "test_train"])
 def test_test_profiles_validate(profile):
     params = {**nf_schema.config_params(ROOT / "nextflow.config", ROOT),
               **nf_schema.config_params(ROOT / "conf" / f"{profile}.config", ROOT)}
     assert set(params) <= nf_schema.schema_params(SCHEMA)
     nf_schema.validate_params(params, SCHEMA, ROOT)
-    assert Path(params["kb_sources"]).is_file()
+    if profile != "test_full":  # test_full uses the image's default KB
+        assert Path(params["kb_sources"]).is_file()
     if profile == "test":
         assert Path(params["input"]) == SAMPLESHEET
+    if params.get("input"):
+        rows = nf_schema.validate_samplesheet(params["input"], INPUT_SCHEMA, ROOT)
+        assert all(Path(row["file"]).is_file() for row in rows)
 
 
 def test_bad_params_fail_readably():
@@ -238,6 +349,23 @@ def test_samplesheet_and_kb_sources_validate():
     assert rows[1]["padj"] == 0.01 and rows[1]["lfc"] == 1.5 and "format" not in rows[1]
     sources = nf_schema.validate_samplesheet(KB_SOURCES, KB_SCHEMA, ROOT)
     assert {"go_obo", "gaf", "gene_info", "gmt:REACTOME"} <= {r["name"] for r in sources}
+
+
+def test_test_sheets_resolve_from_any_launch_directory(tmp_path, monkeypatch):
+    """Relative paths in a sheet resolve from the sheet's folder (main.nf fromSheet), so `-profile test` works
+    wherever Nextflow is launched; paths relative to the launch directory still work when not found there."""
+    monkeypatch.chdir(tmp_path)
+    for sheet, schema in ((SAMPLESHEET, INPUT_SCHEMA), (KB_SOURCES, KB_SCHEMA)):
+        rows = nf_schema.validate_samplesheet(sheet, schema, tmp_path)
+        assert rows and all(Path(row.get("file") or row.get("path")).is_file() for row in rows)
+        assert all(not (row.get("file") or row.get("path")).startswith(str(tmp_path)) for row in rows)
+    legacy = tmp_path / "sheets" / "legacy.csv"
+    legacy.parent.mkdir()
+    legacy.write_text("sample,file\nko,test-data/inputs/deseq2_results.csv\n")
+    rows = nf_schema.validate_samplesheet(legacy, INPUT_SCHEMA, ROOT)  # launched from the repository root
+    assert Path(rows[0]["file"]) == ROOT / "test-data/inputs/deseq2_results.csv"
+    main = (ROOT / "main.nf").read_text()
+    assert "def fromSheet(value, sheet)" in main and "sheet.parent.resolve(text)" in main
 
 
 def test_samplesheet_missing_column_fails_readably(tmp_path):
@@ -287,7 +415,7 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
         "kb_build": (nf.Run(MODULES["kb_build"],
                             {"meta": {"id": "test_kb"}, "source_names": [r["name"] for r in sources],
                              "source_files": {"staged": staged_sources}},
-                            stage={s: ROOT / r["path"] for s, r in zip(staged_sources, sources)}), {}),
+                            stage={s: (KB_SOURCES.parent / r["path"]).resolve() for s, r in zip(staged_sources, sources)}), {}),
         "prepare_de": (nf.Run(MODULES["prepare_sets"],
                               {"meta": {"id": "ko_vs_wt", "format": "de", "padj": 0.01, "lfc": 1.0},
                                "input": "deseq2_results.csv"},
@@ -332,6 +460,13 @@ def _runs(tiny_model_dir: Path) -> dict[str, tuple[nf.Run, dict]]:
     # One source file: Nextflow passes a single staged file as a Path, not a list.
     runs["kb_build_single"] = (nf.Run(MODULES["kb_build"], {"meta": {"id": "go_only"}, "source_names": ["go_obo"],
                                                             "source_files": {"path": "sources/1/go-mini.obo"}}), {})
+    # The training modules (their scripts run in the slow test): here for the stub and rendering checks.
+    runs["corpus_reasoning"] = (nf.Run(MODULES["corpus_reasoning"], {"meta": {"id": "test_run"}, "sets": "sets.jsonl",
+                                                                      "kb": kb}), {})
+    for stage in ("warmup", "reason", "align"):
+        data = "sets" if stage == "align" else "corpus"
+        runs[f"train_{stage}"] = (nf.Run(MODULES[f"train_{stage}"], {"meta": {"id": "test_run"}, data: f"{stage}.jsonl",
+                                                                     "model": []}), {})
     # Optional inputs given as [] (the nf-core idiom): the command must drop the option, not pass "--kb ''".
     runs["enrich_default_kb"] = (nf.Run(MODULES["enrich"], {"meta": {"id": "x"}, "sets": "sets.gmt", "kb": []}), {})
     return runs
@@ -396,9 +531,8 @@ def assert_ok(result: nf.TaskResult):
     assert result.returncode == 0, f"command failed ({result.returncode}) in {result.workdir}:\n{result.command}\n" \
                                    f"--- stderr ---\n{result.stderr[-3000:]}"
     assert not result.missing, f"declared outputs missing in {result.workdir}: {result.missing}"
-    versions = yaml.safe_load((result.workdir / "versions.yml").read_text())
-    (process, tools), = versions.items()
-    assert process.startswith("GENER1_") and tools == {"gener1": __version__}
+    # the `versions` topic: (task.process, 'gener1', eval(gener1 --version | sed ...)) -> the bare version
+    assert result.evals == {"versions_gener1": __version__}, result.evals
 
 
 @needs_groovy
@@ -423,7 +557,13 @@ NF_TEST_FILES = sorted(ROOT.glob("modules/local/*/tests/main.nf.test")) + sorted
 def test_nf_test_files_exist_and_parse(tmp_path):
     """nf-test cannot run here; its files are Groovy, so at least they must parse (and the check must bite)."""
     tested = {p.parent.parent.name for p in NF_TEST_FILES if "modules" in p.parts}
-    assert {"kb_build", "prepare_sets", "annotate", "report", "enrich", "evaluate"} <= tested
+    assert tested == set(MODULES), f"modules without nf-test: {set(MODULES) - tested}"
+    for path in NF_TEST_FILES:  # a stub test for every module and for both modes of the pipeline
+        text = path.read_text()
+        assert 'options "-stub"' in text or "-stub\"" in text, f"{path}: no stub test"
+        assert "versions_gener1" in text or "software_versions.yml" in text or "nextflow_pipeline" in text
+    pipeline_tests = (ROOT / "tests" / "nextflow" / "main.nf.test").read_text()
+    assert 'options "-profile test -stub"' in pipeline_tests and 'options "-profile test_train -stub"' in pipeline_tests
     assert (ROOT / "tests" / "nextflow" / "main.nf.test") in NF_TEST_FILES
     parse = ["groovy", str(ROOT / "tests" / "nextflow" / "parse_only.groovy")]
     files = NF_TEST_FILES + [ROOT / "tests" / "nextflow" / "nf-test.config"]
@@ -545,11 +685,23 @@ def test_corpus_scripts(pipeline):
     assert rows and all(r["gold_name"] and r["genes"] for r in rows)
 
 
+STUB_KEYS = ["kb_build", "prepare_gmt", "annotate_c0", "report", "enrich", "benchmark_export", "baseline",
+             "corpus_knowledge", "corpus_benchmark", "corpus_reasoning", "train_warmup", "train_reason", "train_align",
+             "evaluate"]
+
+
+def test_every_module_has_a_stub_run():
+    assert {MODULES_BY_PROCESS[_runs(Path("unused"))[key][0].module.process] for key in STUB_KEYS} == set(MODULES)
+
+
+MODULES_BY_PROCESS = {m.process: name for name, m in MODULES.items()}
+
+
 @needs_groovy
-@pytest.mark.parametrize("key", ["kb_build", "prepare_gmt", "annotate_c0", "report", "enrich",
-                                 "benchmark_export", "baseline", "corpus_knowledge", "corpus_benchmark", "evaluate"])
+@pytest.mark.parametrize("key", STUB_KEYS)
 def test_stub_blocks_make_every_declared_output(pipeline, key, tmp_path):
-    """`nextflow run -stub`: each stub makes every declared output without running the tool."""
+    """`nextflow run -stub` / nf-test stub tests: each stub makes every declared output (and the versions
+    topic's eval) without running the tool; all 14 modules."""
     run, _ = _runs(tmp_path / "unused_model")[key]
     run.stage = {name: source for name, source in run.stage.items() if Path(source).exists()}
     result = nf.execute(run, pipeline.rendered(key, "stub"), tmp_path / "work")

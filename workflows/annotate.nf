@@ -3,6 +3,7 @@
  *   -> prepare (DE thresholds per sample, set count) -> scatter into chunks of `chunk_size` sets
  *   -> gener1 annotate per chunk (--start/--limit) -> gener1 report (gather: one table, one report per sample)
  *   -> gener1 enrich per sample (classical ORA report beside the names).
+ * Software versions go to the `versions` topic channel (main.nf collects them).
  */
 include { GENER1_PREPARE_SETS    } from '../modules/local/prepare_sets/main'
 include { GENER1_ANNOTATE        } from '../modules/local/annotate/main'
@@ -17,11 +18,8 @@ workflow ANNOTATE {
     chunk_size  // integer: gene sets per annotate task
 
     main:
-    ch_versions = Channel.empty()
-
     GENER1_PREPARE_SETS(ch_samples)
     ch_sets = GENER1_PREPARE_SETS.out.sets
-    ch_versions = ch_versions.mix(GENER1_PREPARE_SETS.out.versions)
 
     // Scatter: one task per `chunk_size` sets, addressed by --start/--limit so every set keeps its
     // global index (the gather step orders and de-duplicates by it). An input without any set never
@@ -34,7 +32,6 @@ workflow ANNOTATE {
             starts.collect { start -> [meta + [n_chunks: starts.size()], sets, start, chunk_size] }
         }
     GENER1_ANNOTATE(ch_chunks, ch_kb, ch_model)
-    ch_versions = ch_versions.mix(GENER1_ANNOTATE.out.versions.first())
 
     // Gather: wait for exactly n_chunks results per sample (groupKey), then one table + report.
     ch_chunk_dirs = GENER1_ANNOTATE.out.results
@@ -42,15 +39,12 @@ workflow ANNOTATE {
         .groupTuple()
         .map { key, metas, dirs -> [metas[0].findAll { k, v -> k != 'n_chunks' }, dirs.sort { dir -> dir.name }] }
     GENER1_REPORT(ch_chunk_dirs)
-    ch_versions = ch_versions.mix(GENER1_REPORT.out.versions.first())
 
     GENER1_ENRICH(ch_sets, ch_kb)
-    ch_versions = ch_versions.mix(GENER1_ENRICH.out.versions.first())
 
     emit:
     annotations = GENER1_REPORT.out.tsv       // channel: [ val(meta), path(annotations.tsv) ]
     reasoning   = GENER1_REPORT.out.jsonl     // channel: [ val(meta), path(annotations.jsonl) ]
     report      = GENER1_REPORT.out.report    // channel: [ val(meta), path(report.html) ]
     enrichment  = GENER1_ENRICH.out.results   // channel: [ val(meta), path(enrichment folder) ]
-    versions    = ch_versions                 // channel: [ path(versions.yml) ]
 }

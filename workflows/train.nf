@@ -23,10 +23,10 @@ workflow TRAIN {
     ch_base_model  // value channel: path(model directory) or [] (the built-in base, SmolLM2-135M-Instruct)
     run_name       // string: names the run's outputs
     benchmark      // string: GO_BP, GO_MF, GO_CC, NeST, MSigDB
-    eval_limit     // integer or null: evaluate on the first N benchmark sets only
+    eval_limit     // integer or null: annotate the first N benchmark sets only (every method is then
+                   // scored on those sets: GENER1_EVALUATE gets --shared-only, conf/modules.config)
 
     main:
-    ch_versions = Channel.empty()
     ch_run_kb = ch_kb.map { kb -> [[id: run_name], kb] }
 
     GENER1_CORPUS_KNOWLEDGE(ch_run_kb)
@@ -38,14 +38,14 @@ workflow TRAIN {
     GENER1_TRAIN_ALIGN(GENER1_CORPUS_BENCHMARK.out.sets, GENER1_TRAIN_REASON.out.model.map { meta, dir -> dir })
     ch_model = GENER1_TRAIN_ALIGN.out.model.map { meta, dir -> dir }
 
-    GENER1_BENCHMARK_EXPORT(Channel.value([[id: benchmark], benchmark]))
+    GENER1_BENCHMARK_EXPORT(channel.value([[id: benchmark], benchmark]))
     GENER1_ANNOTATE_BENCHMARK(
         GENER1_BENCHMARK_EXPORT.out.sets.map { meta, sets -> [meta + [label: run_name], sets, 0, eval_limit] },
         ch_kb,
         ch_model
     )
     GENER1_BASELINE(
-        Channel.of('enrich-top1', 'nearest').map { method -> [[id: "${benchmark}.${method}", method: method], method, benchmark] },
+        channel.of('enrich-top1', 'nearest').map { method -> [[id: "${benchmark}.${method}", method: method], method, benchmark] },
         ch_kb
     )
     // [label, file] pairs -> one evaluation: baselines first (in a fixed order), then the trained model
@@ -57,16 +57,7 @@ workflow TRAIN {
         .map { pairs -> [[id: benchmark], pairs.collect { pair -> pair[0] }, pairs.collect { pair -> pair[1] }] }
     GENER1_EVALUATE(ch_predictions, benchmark)
 
-    ch_versions = ch_versions.mix(
-        GENER1_CORPUS_KNOWLEDGE.out.versions, GENER1_CORPUS_BENCHMARK.out.versions,
-        GENER1_CORPUS_REASONING.out.versions, GENER1_TRAIN_WARMUP.out.versions,
-        GENER1_TRAIN_REASON.out.versions, GENER1_TRAIN_ALIGN.out.versions,
-        GENER1_BENCHMARK_EXPORT.out.versions, GENER1_ANNOTATE_BENCHMARK.out.versions,
-        GENER1_BASELINE.out.versions, GENER1_EVALUATE.out.versions
-    )
-
     emit:
     model      = GENER1_TRAIN_ALIGN.out.model   // channel: [ val(meta), path(run directory) ]
     evaluation = GENER1_EVALUATE.out.results    // channel: [ val(meta), path(evaluation folder) ]
-    versions   = ch_versions                    // channel: [ path(versions.yml) ]
 }

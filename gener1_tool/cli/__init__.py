@@ -83,7 +83,7 @@ def baseline():
 
 # Command modules, in pipeline order. A module not written yet is skipped; any other import error is real.
 COMMAND_MODULES = ("kb", "corpus_knowledge", "plugins_cmd", "genes", "benchmarks", "evaluate", "enrich",
-                   "baselines", "corpus_reasoning", "training", "annotate", "report")
+                   "baselines", "corpus_reasoning", "training", "annotate", "report", "setup")
 
 for _name in COMMAND_MODULES:
     try:

@@ -23,7 +23,9 @@ def genes():
 @genes.command(name="check")
 @click.argument("sets", type=click.Path(exists=True, dir_okay=False))
 @click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="KB file (default: the default KB).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Input format: auto (detect), gmt, table (ID + Genes columns), list (one gene per line) or de "
+                   "(a DESeq2/edgeR/limma results table).")
 @click.option("--padj", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="DE tables: adjusted p-value threshold.")
 @click.option("--lfc", default=1.0, show_default=True, type=click.FloatRange(min=0), help="DE tables: absolute log2 fold-change threshold.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report as TSV here (default: stdout).")

@@ -39,7 +39,7 @@ def default_sources(data_dir: str | Path | None = None) -> list[SourceSpec]:
     data_dir = Path(data_dir) if data_dir else paths.data_dir()
     manifest = data_dir / MANIFEST
     if not manifest.exists():
-        raise Gener1Error(f"default source data not found in {data_dir}; run `gener1 kb fetch` first")
+        raise Gener1Error(f"default source data not found in {data_dir}; run `gener1 kb fetch` (or `gener1 setup`) first")
     manifest = json.loads(manifest.read_text())
     files, suite = manifest["files"], manifest.get("suite", "")
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .. import paths
 from ..errors import Gener1Error
 
 SCHEMA = """
@@ -297,8 +298,11 @@ class KnowledgeBase:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.exists():
-            raise Gener1Error("knowledge base not found; build one with `gener1 kb build` "
-                              "(or `gener1 kb build --default` after `gener1 kb fetch`)", path=self.path)
+            if self.path.resolve() == paths.default_kb_path().resolve():
+                raise Gener1Error("the default knowledge base is not set up: run `gener1 setup` (or pass --kb FILE)",
+                                  path=self.path)
+            raise Gener1Error("knowledge base not found; run `gener1 setup` for the default KB, or build one with "
+                              "`gener1 kb build`", path=self.path)
         try:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             self.db.execute("SELECT count(*) FROM term_gene").fetchone()

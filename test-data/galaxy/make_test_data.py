@@ -24,10 +24,11 @@ TINY_MODEL_TEXTS = ["Process: protein import into peroxisome matrix (0.8)\nReaso
 
 
 def build_kb(target: Path) -> None:
-    rows = list(csv.DictReader((ROOT / "test-data" / "pipelines" / "kb_sources.csv").read_text().splitlines()))
+    sheet = ROOT / "test-data" / "pipelines" / "kb_sources.csv"
+    rows = list(csv.DictReader(sheet.read_text().splitlines()))
     command = ["gener1", "kb", "build", "-o", str(target)]
-    for row in rows:
-        command += ["--source", f"{row['name']}={row['path']}"]
+    for row in rows:  # paths in the sheet are relative to its folder, as the pipeline reads them
+        command += ["--source", f"{row['name']}={(sheet.parent / row['path']).resolve().relative_to(ROOT)}"]
     target.unlink(missing_ok=True)
     subprocess.run(command, check=True, cwd=ROOT)
 
@@ -45,7 +46,15 @@ def build_model_zip(target: Path) -> None:
                     archive.writestr(info, path.read_bytes())
 
 
+def unpack_model(archive: Path, target: Path) -> None:
+    """The same model unpacked: the `gener1_models` data table of the tool tests (test-data/gener1_models.loc)."""
+    shutil.rmtree(target, ignore_errors=True)
+    with zipfile.ZipFile(archive) as source:
+        source.extractall(target)
+
+
 if __name__ == "__main__":
     build_kb(HERE / "test_kb.sqlite")
     build_model_zip(HERE / "tiny_model.zip")
-    print("wrote", HERE / "test_kb.sqlite", "and", HERE / "tiny_model.zip")
+    unpack_model(HERE / "tiny_model.zip", HERE / "tiny_model")
+    print("wrote", HERE / "test_kb.sqlite", HERE / "tiny_model.zip", "and", HERE / "tiny_model")

@@ -7,7 +7,9 @@ Used by tests/test_pipelines_nextflow.py. What Nextflow would do and this does t
 - inputs are staged as symlinks under the names the process sees (`stageAs` patterns included);
 - the command runs as `#!/bin/bash -ue` in the work directory, with the pipeline's bin/ on PATH;
 - output patterns (`path("${prefix}.tsv")`, globs, `{a,b}` alternatives) are resolved against the
-  same binding and the work directory; a non-optional output that matches nothing is a failure.
+  same binding and the work directory; a non-optional output that matches nothing is a failure;
+- `eval('command')` outputs (the `versions` topic) run after the script, in the same directory and environment,
+  and a failing one fails the task, as in Nextflow.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ SECTION = re.compile(r"^    (input|output|when|script|shell|exec|stub):[ \t]*$",
 DECLARATION = re.compile(r"\b(val|path|env|stdin|stdout|file)\s*(?:\(\s*|\s+)([A-Za-z_]\w*)?")
 PATH_LITERAL = re.compile(r"""\bpath\s*\(?\s*("(?:[^"\\]|\\.)*"|'[^']*')""")
 EMIT = re.compile(r"\bemit:\s*(\w+)")
+EVAL = re.compile(r"""\beval\(\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\)""")
+TOPIC = re.compile(r"\btopic:\s*(\w+)")
 
 
 def groovy_env() -> dict:
@@ -94,6 +98,24 @@ class NfModule:
     def emits(self) -> list[str]:
         return EMIT.findall(self.sections.get("output", ""))
 
+    def evals(self) -> dict[str, str]:
+        """emit -> the shell command of its `eval(...)` output (a single-quoted Groovy string: taken as is)."""
+        found = {}
+        for line in self.sections.get("output", "").splitlines():
+            command, emit = EVAL.search(line), EMIT.search(line)
+            if command and emit:
+                found[emit.group(1)] = command.group(1)[1:-1]
+        return found
+
+    def topics(self) -> dict[str, str]:
+        """emit -> topic name, for outputs sent to a topic channel."""
+        found = {}
+        for line in self.sections.get("output", "").splitlines():
+            topic, emit = TOPIC.search(line), EMIT.search(line)
+            if topic and emit:
+                found[emit.group(1)] = topic.group(1)
+        return found
+
 
 @dataclass
 class Run:
@@ -150,6 +172,7 @@ class TaskResult:
     stderr: str
     outputs: dict[str, list[Path]]  # emit -> files
     missing: list[str]  # non-optional outputs that matched nothing
+    evals: dict[str, str] = field(default_factory=dict)  # emit -> stdout of its eval(...) command
 
 
 def execute(run: Run, rendered: dict, workdir: Path, env: dict | None = None, timeout: int = 900) -> TaskResult:
@@ -168,10 +191,17 @@ def execute(run: Run, rendered: dict, workdir: Path, env: dict | None = None, ti
                           timeout=timeout)
     (workdir / ".command.out").write_text(proc.stdout, encoding="utf-8")
     (workdir / ".command.err").write_text(proc.stderr, encoding="utf-8")
-    outputs, missing = {}, []
+    outputs, missing, evals = {}, [], {}
+    returncode = proc.returncode
+    for emit, command in run.module.evals().items():
+        done = subprocess.run(["bash", "-c", command], cwd=workdir, capture_output=True, text=True, env=run_env,
+                              timeout=120)
+        if done.returncode != 0:
+            missing.append(f"{emit}: eval({command!r}) exited {done.returncode}: {done.stderr[-500:]}")
+        evals[emit] = done.stdout.strip()
     for out, pattern in zip(run.module.outputs(), rendered["outputs"]):
         files = resolve_output(workdir, pattern)
         outputs.setdefault(out.emit, []).extend(files)
         if not files and not out.optional:
             missing.append(f"{out.emit}: {pattern}")
-    return TaskResult(workdir, rendered["command"], proc.returncode, proc.stdout, proc.stderr, outputs, missing)
+    return TaskResult(workdir, rendered["command"], returncode, proc.stdout, proc.stderr, outputs, missing, evals)

@@ -96,8 +96,20 @@ def _describe(error: ValidationError, schema_root: dict, what: str) -> str:
     return message
 
 
-def validate_samplesheet(path: str | Path, schema_path: str | Path, base_dir: str | Path) -> list[dict]:
-    """Rows of a valid samplesheet; a `SchemaError` listing every problem otherwise."""
+def resolve_from_sheet(value: str, sheet: str | Path, launch_dir: str | Path) -> Path | None:
+    """main.nf's `fromSheet`: absolute paths and URLs as given; a relative path from the sheet's folder first,
+    then from the launch directory. None when no such file exists (URLs are not checked here)."""
+    if "://" in value:
+        return Path(value)
+    path = Path(value)
+    candidates = [path] if path.is_absolute() else [Path(sheet).resolve().parent / path, Path(launch_dir) / path]
+    return next((c for c in candidates if c.exists()), None)
+
+
+def validate_samplesheet(path: str | Path, schema_path: str | Path, base_dir: str | Path,
+                         path_columns: tuple[str, ...] = ("file", "path")) -> list[dict]:
+    """Rows of a valid samplesheet; a `SchemaError` listing every problem otherwise. Values of `path_columns`
+    are resolved as main.nf resolves them (`resolve_from_sheet`) and replaced by the resolved path."""
     schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
     header = next(csv.reader(Path(path).read_text(encoding="utf-8-sig").splitlines()[:1]), [])
     problems = []
@@ -112,6 +124,15 @@ def validate_samplesheet(path: str | Path, schema_path: str | Path, base_dir: st
         if absent and error.validator == "required":
             continue  # already said once for the header
         problems.append(_describe(error, schema, "row"))
+    for number, row in enumerate(rows, start=1):
+        for column in path_columns:
+            if isinstance(row.get(column), str):
+                resolved = resolve_from_sheet(row[column], path, base_dir)
+                if resolved is None:
+                    problems.append(f"row {number} (line {number + 1}), column '{column}': file does not exist: "
+                                    f"{row[column]} (looked in {Path(path).resolve().parent} and {base_dir})")
+                else:
+                    row[column] = str(resolved)
     if problems:
         raise SchemaError(f"samplesheet {path}", problems)
     return rows

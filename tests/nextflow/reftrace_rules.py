@@ -7,11 +7,15 @@ The test suite imports the same rules (tests/test_pipelines_nextflow.py), so bot
 from reftrace import Module
 from reftrace.linting import LintError, LintResults, rule
 
+from gener1_tool import __version__
+
 ALLOWED_LABELS = {"process_single", "process_low", "process_medium", "process_high", "process_long",
                   "process_high_memory", "process_gpu"}
 RESOURCE_LABELS = ALLOWED_LABELS - {"process_gpu", "process_long", "process_high_memory"}
-DOCKER_IMAGE = "gener1:0.1.0"
-SIF_IMAGE = "gener1_0.1.0.sif"
+# Registry-relative names: the engines prefix params.container_registry (docker.registry, apptainer.registry, ...),
+# singularity/apptainer pull the same image and convert it. Tags are the package version.
+DOCKER_IMAGE = f"gener1/gener1:{__version__}"
+CUDA_IMAGE = f"gener1/gener1-cuda:{__version__}"
 
 
 def _is_module_file(module: Module) -> bool:
@@ -42,8 +46,12 @@ def process_directives(module: Module, results: LintResults):
         containers = process.containers
         if len(containers) != 1:
             results.errors.append(LintError(process.line, f"{process.name}: exactly one container directive expected"))
+        elif "process_gpu" in labels:
+            c = containers[0]
+            if (c.true_name, c.false_name) != (CUDA_IMAGE, DOCKER_IMAGE) or c.condition.strip() != "task.ext.use_gpu":
+                results.errors.append(LintError(c.line, f"{process.name}: a process_gpu container must be the ternary "
+                                                         f"task.ext.use_gpu ? {CUDA_IMAGE!r} : {DOCKER_IMAGE!r}"))
         else:
             c = containers[0]
-            if (c.true_name, c.false_name) != (SIF_IMAGE, DOCKER_IMAGE) or "apptainer" not in c.condition:
-                results.errors.append(LintError(c.line, f"{process.name}: container must be the ternary "
-                                                         f"{SIF_IMAGE!r} (singularity/apptainer) : {DOCKER_IMAGE!r}"))
+            if c.name != DOCKER_IMAGE or c.true_name or c.false_name:
+                results.errors.append(LintError(c.line, f"{process.name}: container must be {DOCKER_IMAGE!r}"))

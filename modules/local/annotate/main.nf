@@ -3,7 +3,7 @@ process GENER1_ANNOTATE {
     label 'process_medium'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(sets), val(start), val(limit)
@@ -14,7 +14,7 @@ process GENER1_ANNOTATE {
     tuple val(meta), path("${prefix}")                   , emit: results
     tuple val(meta), path("${prefix}/annotations.tsv")   , emit: tsv
     tuple val(meta), path("${prefix}/annotations.jsonl") , emit: jsonl
-    path "versions.yml"                                  , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -35,10 +35,6 @@ process GENER1_ANNOTATE {
         --threads ${task.cpus} \\
         --no-report \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -46,9 +42,5 @@ process GENER1_ANNOTATE {
     """
     mkdir -p '${prefix}'
     touch '${prefix}/annotations.tsv' '${prefix}/annotations.jsonl'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

@@ -3,7 +3,7 @@ process GENER1_BASELINE {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), val(method), val(benchmark)
@@ -11,7 +11,7 @@ process GENER1_BASELINE {
 
     output:
     tuple val(meta), path("${prefix}.tsv"), emit: predictions
-    path "versions.yml"                   , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -29,10 +29,6 @@ process GENER1_BASELINE {
         ${kb_arg} \\
         ${args}
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -40,9 +36,5 @@ process GENER1_BASELINE {
     """
     touch '${prefix}.tsv'
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

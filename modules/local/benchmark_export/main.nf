@@ -3,14 +3,14 @@ process GENER1_BENCHMARK_EXPORT {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), val(benchmark)
 
     output:
     tuple val(meta), path("${prefix}.tsv"), emit: sets
-    path "versions.yml"                   , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -24,19 +24,11 @@ process GENER1_BENCHMARK_EXPORT {
         --format tsv \\
         -o '${prefix}.tsv' \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     touch '${prefix}.tsv'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

@@ -3,7 +3,7 @@ process GENER1_CORPUS_BENCHMARK {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(kb)
@@ -11,7 +11,7 @@ process GENER1_CORPUS_BENCHMARK {
     output:
     tuple val(meta), path("${prefix}.jsonl")       , emit: sets
     tuple val(meta), path("${prefix}.report.json") , emit: report
-    path "versions.yml"                            , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -27,19 +27,11 @@ process GENER1_CORPUS_BENCHMARK {
         -o '${prefix}.jsonl' \\
         --report '${prefix}.report.json' \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
     prefix = task.ext.prefix ?: "${meta.id}.task_sets"
     """
     touch '${prefix}.jsonl' '${prefix}.report.json'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

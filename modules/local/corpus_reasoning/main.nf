@@ -3,7 +3,7 @@ process GENER1_CORPUS_REASONING {
     label 'process_medium'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(sets)
@@ -12,7 +12,7 @@ process GENER1_CORPUS_REASONING {
     output:
     tuple val(meta), path("${prefix}.jsonl")             , emit: corpus
     tuple val(meta), path("${prefix}.jsonl.report.json") , emit: report
-    path "versions.yml"                                  , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -28,19 +28,11 @@ process GENER1_CORPUS_REASONING {
         -o '${prefix}.jsonl' \\
         ${kb_arg} \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
     prefix = task.ext.prefix ?: "${meta.id}.reasoning_corpus"
     """
     touch '${prefix}.jsonl' '${prefix}.jsonl.report.json'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

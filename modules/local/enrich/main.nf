@@ -3,7 +3,7 @@ process GENER1_ENRICH {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(sets)
@@ -13,7 +13,7 @@ process GENER1_ENRICH {
     tuple val(meta), path("${prefix}")              , emit: results
     tuple val(meta), path("${prefix}/summary.tsv")  , emit: summary
     tuple val(meta), path("${prefix}/combined.tsv") , emit: combined
-    path "versions.yml"                             , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -29,10 +29,6 @@ process GENER1_ENRICH {
         -o '${prefix}' \\
         ${kb_arg} \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -40,9 +36,5 @@ process GENER1_ENRICH {
     """
     mkdir -p '${prefix}'
     touch '${prefix}/summary.tsv' '${prefix}/combined.tsv'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

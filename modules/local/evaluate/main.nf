@@ -3,7 +3,7 @@ process GENER1_EVALUATE {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), val(labels), path(predictions, stageAs: 'predictions/?/*')
@@ -13,7 +13,7 @@ process GENER1_EVALUATE {
     tuple val(meta), path("${prefix}")                , emit: results
     tuple val(meta), path("${prefix}/per_set.tsv")    , emit: per_set
     tuple val(meta), path("${prefix}/summary.json")   , emit: summary
-    path "versions.yml"                               , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -32,10 +32,6 @@ process GENER1_EVALUATE {
         -b '${benchmark}' \\
         -o '${prefix}' \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -43,9 +39,5 @@ process GENER1_EVALUATE {
     """
     mkdir -p '${prefix}'
     touch '${prefix}/per_set.tsv' '${prefix}/summary.json'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

@@ -3,7 +3,7 @@ process GENER1_PREPARE_SETS {
     label 'process_single'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(input)
@@ -11,7 +11,7 @@ process GENER1_PREPARE_SETS {
     output:
     tuple val(meta), path("${prefix}.{gmt,tsv}")  , emit: sets
     tuple val(meta), path("${prefix}.n_sets.txt"), emit: n_sets
-    path "versions.yml"                         , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -31,10 +31,6 @@ process GENER1_PREPARE_SETS {
         --prefix '${prefix}' \\
         ${format} ${padj} ${lfc} \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -42,9 +38,5 @@ process GENER1_PREPARE_SETS {
     """
     cp '${input}' '${prefix}.gmt'
     echo 1 > '${prefix}.n_sets.txt'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

@@ -3,7 +3,7 @@ process GENER1_REPORT {
     label 'process_low'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container 'gener1/gener1:0.1.0'
 
     input:
     tuple val(meta), path(chunks, stageAs: 'chunk??????/*')
@@ -13,7 +13,7 @@ process GENER1_REPORT {
     tuple val(meta), path("${prefix}/annotations.tsv")   , emit: tsv
     tuple val(meta), path("${prefix}/annotations.jsonl") , emit: jsonl
     tuple val(meta), path("${prefix}/report.html")       , emit: report
-    path "versions.yml"                                  , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -29,10 +29,6 @@ process GENER1_REPORT {
         -o '${prefix}' \\
         ${args}
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -41,9 +37,5 @@ process GENER1_REPORT {
     mkdir -p '${prefix}'
     touch '${prefix}/annotations.tsv' '${prefix}/annotations.jsonl' '${prefix}/report.html'
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }

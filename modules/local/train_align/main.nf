@@ -4,7 +4,7 @@ process GENER1_TRAIN_ALIGN {
     label 'process_gpu'
 
     conda "${moduleDir}/environment.yml"
-    container "${ workflow.containerEngine in ['singularity', 'apptainer'] ? 'gener1_0.1.0.sif' : 'gener1:0.1.0' }"
+    container "${ task.ext.use_gpu ? 'gener1/gener1-cuda:0.1.0' : 'gener1/gener1:0.1.0' }"
 
     input:
     tuple val(meta), path(sets)
@@ -14,7 +14,7 @@ process GENER1_TRAIN_ALIGN {
     tuple val(meta), path("${prefix}")                     , emit: model
     tuple val(meta), path("${prefix}/gener1_run.json")     , emit: run_config
     tuple val(meta), path("${prefix}/log.jsonl")           , emit: log
-    path "versions.yml"                                    , emit: versions
+    tuple val("${task.process}"), val('gener1'), eval('gener1 --version | sed "s/^gener1, version //"'), emit: versions_gener1, topic: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -33,10 +33,6 @@ process GENER1_TRAIN_ALIGN {
         --threads ${task.cpus} \\
         --quiet \\
         ${args}
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 
     stub:
@@ -44,9 +40,5 @@ process GENER1_TRAIN_ALIGN {
     """
     mkdir -p '${prefix}'
     touch '${prefix}/config.json' '${prefix}/gener1_run.json' '${prefix}/log.jsonl'
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        gener1: \$(gener1 --version | sed 's/^gener1, version //')
-    END_VERSIONS
     """
 }
