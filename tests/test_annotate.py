@@ -426,3 +426,25 @@ def test_progress_moves_while_a_batch_decodes(sets_file, tiny_kb_path, tmp_path,
     annotate(AnnotateConfig([sets_file], tmp_path / "out", model=str(model_dir), kb=tiny_kb_path, max_new_tokens=12,
                             retries=0, threads=1, report=False), progress=lambda done, total: seen.append(done))
     assert seen[0] == 0 and seen[-1] == 5 and any(int(d) != d for d in seen)
+
+
+@pytest.mark.needs_data
+def test_a_set_without_coherent_enrichment_is_answered_unrelated_without_the_model(fake_model, default_kb, tmp_path):
+    """The abstention rule on the default KB: peroxins are coherent (the model names them); random genes are not
+    (answered from the evidence, confidence 0, flagged, the model not asked); --no-abstain asks the model."""
+    sets = tmp_path / "sets.gmt"
+    sets.write_text("perox\tperoxisome\tPEX1\tPEX2\tPEX3\tPEX5\tPEX6\tPEX7\tPEX10\tPEX12\n"
+                    "random\trandom genes\tOR4F5\tKRTAP5-9\tTAS2R46\tZNF732\tC1orf167\tLCE1F\tMUC21\tOR2T33\n")
+    out = annotate(AnnotateConfig([sets], tmp_path / "out", model="fake", kb=default_kb.path, report=False))
+    rows = {r["id"]: r for r in read_tsv(out.tsv)}
+    assert rows["perox"]["name"] == "protein import into peroxisome matrix"
+    assert rows["random"]["name"] == "System of unrelated proteins" and rows["random"]["confidence"] == "0.00"
+    assert "abstained_no_coherent_enrichment" in rows["random"]["flags"] and rows["random"]["attempts"] == "0"
+    assert sum(n for n, _ in fake_model.calls) == 1  # only the peroxins went to the model
+    record = [json.loads(line) for line in open(out.jsonl)][1]
+    assert record["answer"]["steps"] and ("FDR" in record["raw"] or "No term" in record["raw"])
+    fake_model.calls.clear()
+    asked = annotate(AnnotateConfig([sets], tmp_path / "asked", model="fake", kb=default_kb.path, report=False,
+                                    abstain=False))
+    assert {r["id"]: r["name"] for r in read_tsv(asked.tsv)}["random"] != "System of unrelated proteins"
+    assert fake_model.calls[0][0] == 2

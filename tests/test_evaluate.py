@@ -330,3 +330,31 @@ def test_name_sources_from_annotate_records_old_and_new_and_its_tsv(tmp_path, go
     plain = tmp_path / "plain.tsv"
     plain.write_text("id\tname\nS1\tDNA damage response\n")
     assert "Names that repeat" not in markdown_table(evaluate(plain, gold_file, encoders=()))
+
+
+def test_confidence_quality_auroc_ece_and_reliability():
+    from gener1_tool.evaluation.metrics import confidence_quality
+
+    perfect = confidence_quality([0.9, 0.8, 0.2, 0.1], [True, True, False, False])
+    assert perfect["auroc"] == 1.0 and perfect["distinct_values"] == 4
+    # ECE by hand: bins (0.1, 0.2] and (0.8, 0.9]: |0.15 - 0| * 0.5 + |0.85 - 1| * 0.5 = 0.15
+    assert perfect["ece"] == pytest.approx(0.15)
+    assert [b["n"] for b in perfect["reliability"]] == [1, 1, 1, 1]
+    backwards = confidence_quality([0.9, 0.8, 0.2, 0.1], [False, False, True, True])
+    assert backwards["auroc"] == 0.0
+    constant = confidence_quality([0.95] * 4, [True, False, False, False])
+    assert constant["auroc"] is None and constant["ece"] == pytest.approx(0.95 - 0.25)
+    assert confidence_quality([], [])["n"] == 0
+
+
+def test_evaluate_reports_whether_the_confidence_separates_right_from_wrong(tmp_path, gold_file):
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "S1", "raw": "Process: DNA damage response (0.9)"},
+        {"id": "S2", "raw": "Process: something unrelated (0.2)"}]))
+    ev = evaluate(preds, gold_file, encoders=())
+    q = ev.summary["methods"]["preds"]["datasets"]["gold"]["confidence"]
+    assert q["n"] == 2 and q["correct"] == 1 and q["auroc"] == 1.0 and q["correct_if"] == "ROUGE-L >= 0.5"
+    written = write_evaluation(ev, tmp_path / "out")
+    assert "Confidence — preds, gold: AUROC 1.000" in written["table"].read_text()
+    assert "<h2>Confidence</h2>" in written["report"].read_text()

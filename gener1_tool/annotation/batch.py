@@ -12,7 +12,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
-from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
+from ..enrichment.evidence import COHERENCE_FDR, COHERENCE_MIN_BACKGROUND, EvidenceBuilder, gold_hold_out
 from ..enrichment.plots import dot_plot
 from ..enrichment.run import run_enrichment, safe_names
 from ..errors import Gener1Error
@@ -24,7 +24,7 @@ from ..model import load as model_load
 from ..reasoning import answer as answer_format
 from ..reasoning.prompts import build_prompt
 from .claims import ClaimChecker, count
-from .config import NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
 
 
 def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
@@ -42,6 +42,8 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     builder = EvidenceBuilder(kb, libraries=config.libraries, hold_out=set(config.hold_out_terms),
                               library_order=config.evidence_order)
     empty = (), ()
+    # The abstention rule was set on the default KB's ~19,000-gene background; a small custom KB cannot reach it.
+    abstain = config.abstain and len(builder.libs.background) >= COHERENCE_MIN_BACKGROUND
     checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
     # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
     # decoder layer to every decode step, which on a CPU costs more than the merge itself.
@@ -75,6 +77,9 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 records.append(rec)
                 if not gs.genes:
                     rec.update(status=STATUS_EMPTY, name="", attempts=0)
+                    continue
+                if abstain and not ev.coherent():
+                    _abstain(rec, ev)
                     continue
                 prompts.append(build_prompt(gs, ev, config.mode))
                 waiting.append(rec)
@@ -169,6 +174,15 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
         "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
         "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0}, "name_term": None,
     }
+
+
+def _abstain(rec: dict, evidence) -> None:
+    """Answer by the abstention rule: the evidence shows no coherent function, so the model is not asked."""
+    best = evidence.strongest()
+    text = answer_format.unrelated_answer(best.name if best else None, best.fdr if best else None, COHERENCE_FDR)
+    parsed = answer_format.parse(text)
+    rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name, confidence=parsed.confidence, status=STATUS_OK,
+               attempts=0, flags=[*rec["flags"], ABSTAINED_FLAG])
 
 
 def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:

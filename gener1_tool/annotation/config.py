@@ -11,6 +11,7 @@ from ..errors import Gener1Error
 
 STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
 NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reasoning (--name-only)
+ABSTAINED_FLAG = "abstained_no_coherent_enrichment"  # the row flag of an answer given by the abstention rule
 
 
 def default_model() -> str:
@@ -63,6 +64,9 @@ class AnnotateConfig:
     hold_out_own_term: bool = False  # evaluation protocol: each set's own id / gold name is not evidence
     enrich_method: str = "ora"
     fdr: float = 0.05
+    # The abstention rule (enrichment.evidence.COHERENCE_FDR): a set with no enriched term at FDR ≤ 1e-3 is answered
+    # "System of unrelated proteins" (confidence 0) from its evidence, without asking the model.
+    abstain: bool = True
     report: bool = True
 
 
@@ -76,7 +80,7 @@ MAX_NEW_TOKENS = 4096
 #: other values.
 ANSWER_OPTIONS = ("mode", "input_format", "padj", "lfc", "top", "max_new_tokens", "retries", "retry_temperature",
                   "force_format", "stop_repeated_steps", "reasoning", "seed", "require_reasoning", "libraries",
-                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr")
+                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr", "abstain")
 
 
 def answer_options(config: AnnotateConfig, model_spec: str, kb_path: Path) -> dict:

@@ -10,7 +10,9 @@ import click
 
 from .. import datasets, paths
 from ..corpora.task_alignment import corpus_benchmark, draw_sets, parse_quota
+from ..datasets.contamination import make_contamination_benchmark
 from ..errors import Gener1Error
+from ..evaluation.contamination import contamination_summary, write_contamination_report
 from ..genes.readers import write_gene_sets
 from . import benchmark, corpus
 
@@ -53,6 +55,47 @@ def benchmark_export(name, output, fmt):
     with tempfile.TemporaryDirectory() as tmp:
         path = write_gene_sets(sets, Path(tmp) / f"out.{fmt}", fmt)
         sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+@benchmark.command(name="contaminate")
+@click.argument("sets", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("-b", "--benchmark", "bench", metavar="NAME", help="A bundled benchmark instead of SETS (GO_BP, ...).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="GMT of every set at every level (<id>|clean, <id>|random50, ...; gold name as description).")
+@click.option("--levels", default="0,50,100", show_default=True, help="Percentages of each set's genes replaced.")
+@click.option("--sample", type=click.IntRange(min=1), help="A seeded sample of this many sets (Hu et al.: 100).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the sample and draws.")
+@click.option("--universe-library", default="GO_BP", show_default=True,
+              help="Random genes come from the genes the KB annotates in this library.")
+@click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="Knowledge base (default: the default KB).")
+def benchmark_contaminate(sets, bench, output, levels, sample, seed, universe_library, kb_path):
+    """Hu et al.'s contamination benchmark from any gene sets: each set clean and with 50% / 100% of its genes
+    replaced by random genes of the same universe (same size, seeded). Annotate the GMT, then score it with
+    `gener1 benchmark contamination-report`.
+
+    \b
+    Example:
+      gener1 benchmark contaminate -b GO_BP --sample 100 -o contaminated.gmt
+      gener1 annotate contaminated.gmt -o ann/ --hold-out-own-term
+      gener1 benchmark contamination-report ann/ -g contaminated.gmt -o report/
+    """
+    written = make_contamination_benchmark(output, sets=sets, benchmark=bench, levels=levels, sample=sample,
+                                           seed=seed, universe_library=universe_library, kb=kb_path)
+    click.echo(f"{written['sets']} sets x {len(written['levels'])} levels written to {output}", err=True)
+
+
+@benchmark.command(name="contamination-report")
+@click.argument("annotations", type=click.Path(exists=True))
+@click.option("-g", "--gold", type=click.Path(exists=True, dir_okay=False),
+              help="The contaminated GMT (gold names); default: the records' own gold names.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for contamination.json and contamination.md.")
+def contamination_report(annotations, gold, outdir):
+    """Per level: 'System of unrelated proteins' rate (and with confidence <= 0.1), the confidence distribution,
+    the share of contaminated sets less confident than their clean twin, and ROUGE-L on the clean level."""
+    summary = contamination_summary(annotations, gold)
+    written = write_contamination_report(summary, outdir)
+    click.echo(written["table"].read_text(encoding="utf-8"))
 
 
 @corpus.command(name="benchmark")

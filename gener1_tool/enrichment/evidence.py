@@ -49,6 +49,12 @@ BUNDLE_VERSION = 1
 #: libraries were given (GO BP, MF, CC, then pathways); "significance" puts the library holding the smallest
 #: p-value first (then by each library's best p-value; libraries with no listed term last, in the given order).
 LIBRARY_ORDERS = ("fixed", "significance")
+#: The abstention rule: a set whose strongest listed term has a higher FDR (or that lists none) has no coherent
+#: function. Chosen on seeded random versions of 300 task-alignment validation GO:BP sets (own term held out):
+#: above it are 0% of the clean sets, 13% of the half-random and 99.7% of the fully random ones (docs/results.md).
+COHERENCE_FDR = 1e-3
+#: ... and it needs a genome-scale background: with a few hundred annotated genes no p-value reaches that FDR.
+COHERENCE_MIN_BACKGROUND = 5000
 LIBRARY_LABELS = {"GO_BP": "GO biological process", "GO_MF": "GO molecular function", "GO_CC": "GO cellular component"}
 
 
@@ -99,6 +105,16 @@ class EvidenceBundle:
         """Every listed term across libraries, best (smallest p, then smaller term, then ID) first."""
         terms = [t for ts in self.enriched.values() for t in ts]
         return sorted(terms, key=lambda t: (t.pvalue, t.term_size, t.term_id))
+
+    def strongest(self) -> EnrichedTerm | None:
+        """The listed term with the smallest p-value, or None when nothing is enriched."""
+        terms = self.top_terms()
+        return terms[0] if terms else None
+
+    def coherent(self, max_fdr: float = COHERENCE_FDR) -> bool:
+        """Whether the set has a coherent function by the abstention rule (``COHERENCE_FDR``)."""
+        best = self.strongest()
+        return best is not None and best.fdr <= max_fdr
 
     def term_named(self, name: str | None) -> tuple[int, EnrichedTerm] | None:
         """The listed term a name repeats (normalised names equal) and its 1-based rank in ``top_terms()``, or

@@ -280,6 +280,9 @@ def _summarise(evaluation: Evaluation, files: list[PredictionFile], encoders, re
                 stats = metrics.describe(values)
                 stats["mean_ok"] = metrics.describe([r[metric] for r in rows if r["status"] == "ok"])["mean"]
                 ds[metric] = stats
+            rated = [r for r in rows if r["status"] == "ok" and r.get("confidence") is not None]
+            ds["confidence"] = {"correct_if": f"ROUGE-L >= {metrics.CORRECT_ROUGE_L}", **metrics.confidence_quality(
+                [r["confidence"] for r in rated], [r["rougeL"] >= metrics.CORRECT_ROUGE_L for r in rated])}
             block["datasets"][dataset] = ds
         summary["methods"][pf.label] = block
     return summary
@@ -363,7 +366,21 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
         note += " \"N forced\": compliant answers whose 'Process:' opening annotate forced after the free attempts failed."
     lines.append(note)
     lines += _name_source_table(evaluation)
+    lines += _confidence_lines(evaluation)
     return "\n".join(lines) + "\n"
+
+
+def _confidence_lines(evaluation: Evaluation) -> list[str]:
+    """One line per method: does its confidence separate correct names from wrong ones?"""
+    out = []
+    for method in evaluation.methods:
+        for dataset, ds in evaluation.summary["methods"][method]["datasets"].items():
+            q = ds.get("confidence") or {}
+            if q.get("n"):
+                auroc = "n/a (one value or one class)" if q["auroc"] is None else f"{q['auroc']:.3f}"
+                out.append(f"Confidence — {method}, {dataset}: AUROC {auroc}, ECE {q['ece']:.3f}, "
+                           f"{q['distinct_values']} distinct values over {q['n']} names ({q['correct_if']}).")
+    return [""] + out if out else []
 
 
 def _name_source_table(evaluation: Evaluation) -> list[str]:

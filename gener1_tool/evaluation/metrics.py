@@ -104,3 +104,33 @@ def percentile_ranks(similarities: np.ndarray, gold_index) -> np.ndarray:
     gold_sims = similarities[np.arange(gold_index.size), gold_index]
     below = (similarities < gold_sims[:, None] - 1e-9).sum(axis=1)
     return below / (similarities.shape[1] - 1)
+
+
+# -- does the confidence mean something? ------------------------------------------------------------------
+#: A name counts as correct for the confidence checks when its ROUGE-L against the gold reaches this.
+CORRECT_ROUGE_L = 0.5
+
+
+def confidence_quality(confidences, correct, bins: int = 10) -> dict:
+    """How well confidences separate correct from wrong names: AUROC (scikit-learn; None when only one class or
+    one confidence value occurs), expected calibration error over ``bins`` equal-width bins, and the reliability
+    curve (per non-empty bin: mean confidence, share correct, count)."""
+    from sklearn.metrics import roc_auc_score  # deferred: scikit-learn loads only when confidences are scored
+
+    c = np.asarray(confidences, dtype=float)
+    y = np.asarray(correct, dtype=bool)
+    if c.size == 0:
+        return {"n": 0}
+    auroc = float(roc_auc_score(y, c)) if 0 < y.sum() < y.size and np.unique(c).size > 1 else None
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(c, edges[1:-1], right=True), 0, bins - 1)
+    curve, ece = [], 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            confidence, accuracy = float(c[mask].mean()), float(y[mask].mean())
+            curve.append({"bin": [float(edges[b]), float(edges[b + 1])], "confidence": confidence,
+                          "accuracy": accuracy, "n": int(mask.sum())})
+            ece += mask.mean() * abs(confidence - accuracy)
+    return {"n": int(c.size), "correct": int(y.sum()), "auroc": auroc, "ece": float(ece),
+            "distinct_values": int(np.unique(c).size), "reliability": curve}

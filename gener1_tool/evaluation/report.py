@@ -27,6 +27,7 @@ def render_evaluation_report(evaluation) -> str:
     parts.append("<h2>Score distributions</h2>")
     for dataset in evaluation.datasets:
         parts.append(_distribution_figure(evaluation, dataset, METRIC_LABELS))
+    parts.append(_confidence_section(evaluation))
     if evaluation.comparisons:
         parts.append("<h2>Paired comparisons</h2>")
         parts.append(_comparison_table(evaluation, METRIC_LABELS))
@@ -82,6 +83,39 @@ def _distribution_figure(evaluation, dataset, labels) -> str:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{dataset}: per-set scores (triangle = mean)", fontsize=11)
     return figure_png(fig, f"Score distributions on {dataset}")
+
+
+def _confidence_section(evaluation) -> str:
+    """Does the confidence separate right from wrong names? AUROC, ECE and a reliability plot per method."""
+    rows, curves = [], {}
+    for method in evaluation.methods:
+        for dataset, ds in evaluation.summary["methods"][method]["datasets"].items():
+            q = ds.get("confidence") or {}
+            if q.get("n"):
+                rows.append([method, dataset, q["n"], q["correct"], q["distinct_values"], q["auroc"], q["ece"]])
+                if dataset == "all" or len(evaluation.datasets) == 1 or dataset == evaluation.datasets[0]:
+                    curves.setdefault(method, q["reliability"])
+    if not rows:
+        return '<h2>Confidence</h2><p class="note">No prediction carries a confidence.</p>'
+    correct_if = next(iter(evaluation.summary["methods"].values()))["datasets"]
+    rule = next((d["confidence"]["correct_if"] for d in correct_if.values() if d.get("confidence")), "")
+    plt = matplotlib_offscreen()
+    fig, ax = plt.subplots(figsize=(4.2, 4.0))
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1)
+    for method, curve in curves.items():
+        ax.plot([b["confidence"] for b in curve], [b["accuracy"] for b in curve], marker="o", label=method)
+    ax.set_xlabel("confidence (bin mean)")
+    ax.set_ylabel(f"share correct ({rule})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    return ("<h2>Confidence</h2>"
+            + table(["Method", "Dataset", "rated", "correct", "distinct values", "AUROC", "ECE"], rows,
+                    numeric={2, 3, 4, 5, 6})
+            + f'<p class="note">A name is correct when {esc(rule)}. AUROC: how well the confidence ranks correct '
+              "names above wrong ones (0.5 = chance; empty when one confidence value or one class); ECE: expected "
+              "calibration error over 10 bins.</p>"
+            + figure_png(fig, "Reliability: share of correct names per confidence bin (diagonal = calibrated)"))
 
 
 def _comparison_table(evaluation, labels) -> str:

@@ -197,5 +197,15 @@ def _clean_name(raw: str) -> str:
     return " ".join(name.split())
 
 
+def unrelated_answer(strongest_term: str | None, strongest_fdr: float | None, max_fdr: float) -> str:
+    """The abstention answer (Hu et al.): "System of unrelated proteins", confidence 0, and the evidence for it."""
+    if strongest_term is None:
+        step = "No term of the knowledge base is enriched in these genes (FDR ≤ 0.05 with two or more genes)."
+    else:
+        step = (f"The strongest enriched term, {strongest_term}, has FDR {strongest_fdr:.1e}, above {max_fdr:g}: the "
+                "genes share no function more than random genes would.")
+    return render(UNRELATED, [step, "So the genes look like a system of unrelated proteins."], 0.0)
+
+
 def is_unrelated(name: str | None) -> bool:
     return bool(name) and name.strip().lower().rstrip(".") == UNRELATED.lower()
