@@ -283,12 +283,17 @@ def check_text(text: str, path: str = "<string>", kind: str | None = None) -> li
     lexer_cls, parser_cls = ((parsers["ConfigLexer"], parsers["ConfigParser"]) if kind == "config"
                              else (parsers["ScriptLexer"], parsers["ScriptParser"]))
     problems: list[Problem] = []
-    lexer = lexer_cls(InputStream(text))
-    lexer.removeErrorListeners()
-    lexer.addErrorListener(_error_listener(problems, path))
-    parser = parser_cls(CommonTokenStream(lexer))
-    parser.removeErrorListeners()
-    parser.addErrorListener(_error_listener(problems, path))
+
+    def make_parser():
+        lexer = lexer_cls(InputStream(text))
+        lexer.removeErrorListeners()
+        lexer.addErrorListener(_error_listener(problems, path))
+        parser = parser_cls(CommonTokenStream(lexer))
+        parser.removeErrorListeners()
+        parser.addErrorListener(_error_listener(problems, path))
+        return parser
+
+    parser = make_parser()
     # SLL prediction first (fast); if it reports anything, parse again with full LL, as nf-lang does
     from antlr4.atn.PredictionMode import PredictionMode
 
@@ -297,12 +302,7 @@ def check_text(text: str, path: str = "<string>", kind: str | None = None) -> li
         tree = parser.compilationUnit()
         if problems:
             problems.clear()
-            lexer = lexer_cls(InputStream(text))
-            lexer.removeErrorListeners()
-            lexer.addErrorListener(_error_listener(problems, path))
-            parser = parser_cls(CommonTokenStream(lexer))
-            parser.removeErrorListeners()
-            parser.addErrorListener(_error_listener(problems, path))
+            parser = make_parser()
             tree = parser.compilationUnit()
     except Exception as exc:  # noqa: BLE001 - the lexer's fail() or an ANTLR error: report, do not crash
         line, column = getattr(exc, "line", 0), getattr(exc, "column", 0) + 1
