@@ -55,6 +55,15 @@ def test_contaminate_command_and_the_report_per_level(tiny_kb_path, tmp_path):
     lines = out.read_text().splitlines()
     assert [line.split("\t")[0] for line in lines] == ["perox|clean", "perox|random50", "perox|random100"]
     assert all(line.split("\t")[1] == "peroxisome" for line in lines)
+    table = tmp_path / "c.tsv"  # a table keeps the gold names in a column: annotate can hold them out by name
+    assert CliRunner().invoke(cli, ["benchmark", "contaminate", str(sets), "-o", str(table), "--kb",
+                                    str(tiny_kb_path)]).exit_code == 0
+    from gener1_tool.enrichment.evidence import gold_hold_out
+    from gener1_tool.genes.readers import read_gene_sets
+
+    twins = read_gene_sets(table)
+    assert [g.gold_name for g in twins] == ["peroxisome"] * 3
+    assert gold_hold_out(twins[1]) == ({"perox|random50", "perox"}, {"peroxisome"})
     # a run's records as annotate writes them: the clean set named, the random one answered unrelated
     base = {"source": "c.gmt", "mode": "grounded", "n_genes": 4, "n_known": 4, "genes": ["PEX1"], "flags": [],
             "status": "ok", "raw": "", "gold_name": None}

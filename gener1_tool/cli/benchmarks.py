@@ -61,7 +61,8 @@ def benchmark_export(name, output, fmt):
 @click.argument("sets", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("-b", "--benchmark", "bench", metavar="NAME", help="A bundled benchmark instead of SETS (GO_BP, ...).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="GMT of every set at every level (<id>|clean, <id>|random50, ...; gold name as description).")
+              help="Every set at every level (<id>|clean, <id>|random50, ...): a TSV with the gold names (or CSV), "
+                   "or a GMT (.gmt) with the gold name as description.")
 @click.option("--levels", default="0,50,100", show_default=True, help="Percentages of each set's genes replaced.")
 @click.option("--sample", type=click.IntRange(min=1), help="A seeded sample of this many sets (Hu et al.: 100).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the sample and draws.")
@@ -75,9 +76,9 @@ def benchmark_contaminate(sets, bench, output, levels, sample, seed, universe_li
 
     \b
     Example:
-      gener1 benchmark contaminate -b GO_BP --sample 100 -o contaminated.gmt
-      gener1 annotate contaminated.gmt -o ann/ --hold-out-own-term
-      gener1 benchmark contamination-report ann/ -g contaminated.gmt -o report/
+      gener1 benchmark contaminate -b GO_BP --sample 100 -o contaminated.tsv
+      gener1 annotate contaminated.tsv -o ann/ --hold-out-own-term
+      gener1 benchmark contamination-report ann/ -g contaminated.tsv -o report/
     """
     written = make_contamination_benchmark(output, sets=sets, benchmark=bench, levels=levels, sample=sample,
                                            seed=seed, universe_library=universe_library, kb=kb_path)
@@ -87,7 +88,7 @@ def benchmark_contaminate(sets, bench, output, levels, sample, seed, universe_li
 @benchmark.command(name="contamination-report")
 @click.argument("annotations", type=click.Path(exists=True))
 @click.option("-g", "--gold", type=click.Path(exists=True, dir_okay=False),
-              help="The contaminated GMT (gold names); default: the records' own gold names.")
+              help="The contaminated sets file (gold names); default: the records' own gold names.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for contamination.json and contamination.md.")
 def contamination_report(annotations, gold, outdir):

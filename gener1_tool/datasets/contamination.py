@@ -52,6 +52,12 @@ def split_id(set_id: str) -> tuple[str, int | None]:
     return set_id, None
 
 
+def _described_name(description: str | None) -> str | None:
+    """A GMT description as the gold name, unless it is a placeholder or a link (MSigDB writes URLs there)."""
+    text = (description or "").strip()
+    return None if not text or text.lower() in ("na", "n/a", "-") or text.lower().startswith(("http:", "https:")) else text
+
+
 def contaminate(gene_sets: Sequence[GeneSet], universe: Iterable[str], levels: Sequence[int] = (0, 50, 100),
                 seed: int = 0) -> list[GeneSet]:
     """Every set at every level (set by set, levels in order). At level L, round(L% of its size) genes are replaced by
@@ -75,7 +81,8 @@ def contaminate(gene_sets: Sequence[GeneSet], universe: Iterable[str], levels: S
             kept = rng.sample(genes, len(genes) - n_random)
             drawn = rng.sample(others, n_random)
             copy = GeneSet(id=f"{gs.id}{SEPARATOR}{level_label(level)}", genes=sorted(kept, key=genes.index) + drawn,
-                           source=gs.source, gold_name=gs.gold_name, description=gs.description)
+                           source=gs.source, gold_name=gs.gold_name or _described_name(gs.description),
+                           description=gs.description)
             copy.metadata.update(gs.metadata)
             copy.metadata.update({"contamination": level, "twin": f"{gs.id}{SEPARATOR}{CLEAN}", "original_id": gs.id})
             out.append(copy)
@@ -98,6 +105,9 @@ def make_contamination_benchmark(output: str | Path, *, sets: str | Path | None 
     if universe_library not in kb.libraries():
         raise Gener1Error(f"library {universe_library!r} is not in the knowledge base", path=kb.path)
     out = contaminate(gene_sets, kb.annotated_symbols([universe_library]), levels, seed)
+    # A table keeps each set's gold name in a column, so `annotate --hold-out-own-term` can hold it out by name too;
+    # a GMT keeps it only as the description.
+    fmt = {".gmt": "gmt", ".csv": "csv"}.get(Path(output).suffix.lower(), "tsv")
     with atomic_path(output) as tmp:
-        write_gene_sets(out, tmp, "gmt")
+        write_gene_sets(out, tmp, fmt)
     return {"sets": len(gene_sets), "levels": levels, "output": str(output)}

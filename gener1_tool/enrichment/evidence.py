@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 
+from ..datasets.contamination import split_id
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase, normalise_term_name
@@ -229,8 +230,10 @@ class _Tested:
 
 def gold_hold_out(gene_set: GeneSet) -> tuple[set[str], set[str]]:
     """The evaluation protocol's hold-out for a set: its own ID (a GO benchmark set is named by its
-    term) and its gold name (NeST and MSigDB sets have no term ID; terms with that name go)."""
-    return {gene_set.id}, ({gene_set.gold_name} if gene_set.gold_name else set())
+    term) and its gold name (NeST and MSigDB sets have no term ID; terms with that name go). A contamination
+    benchmark's copy (``GO:0070192|random50``) holds out the ID of the set it was made from."""
+    original, _ = split_id(gene_set.id)
+    return {gene_set.id, original}, ({gene_set.gold_name} if gene_set.gold_name else set())
 
 
 class EvidenceBuilder:
