@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 from tqdm import tqdm
 
 from .. import datasets, paths
+from ..io import write_json
 from ..corpora.knowledge import TEMPLATES, corpus_knowledge as build_corpus
 from ..knowledge.store import KnowledgeBase
 from . import corpus
@@ -47,8 +47,7 @@ def knowledge_command(kb_path, output, text_output, exclude_terms, no_default_ex
                               progress=lambda n: bar.update(n - bar.n))
     summary = report.to_dict()
     if report_path:
-        with open(report_path, "w") as fh:
-            json.dump(summary, fh, indent=2)
+        write_json(report_path, summary)
     click.echo(f"{summary['sentences']:,} sentences written to {output}")
     for source, share in summary["share_by_source"].items():
         click.echo(f"  {source}: {summary['by_source'][source]:,} ({share:.1%})")

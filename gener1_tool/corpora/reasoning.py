@@ -29,7 +29,7 @@ from ..enrichment.libraries import library_relations, open_kb
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.readers import read_gene_sets
-from ..io import atomic_open, json_line, refuse_overwriting_inputs
+from ..io import atomic_open, json_line, refuse_overwriting_inputs, write_text_atomic
 from ..reasoning import answer
 from ..reasoning.prompts import MODES, build_prompt
 from ..reasoning.teachers import TeacherFailure, get_teacher
@@ -209,5 +209,5 @@ def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:
     report.dropped = Counter({k: v for k, v in report.dropped.items() if v})
     if kept_scores:
         report.mean_similarity_kept = round(sum(kept_scores) / len(kept_scores), 4)
-    out.with_name(out.name + ".report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    write_text_atomic(out.with_name(out.name + ".report.json"), json.dumps(report.to_dict(), indent=2) + "\n")
     return report

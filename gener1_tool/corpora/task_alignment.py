@@ -38,7 +38,7 @@ import numpy as np
 from ..datasets import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load
 from ..enrichment.libraries import check_size_window
 from ..errors import Gener1Error
-from ..io import iter_jsonl
+from ..io import atomic_open, iter_jsonl, write_jsonl, write_text_atomic
 from ..knowledge.store import KnowledgeBase, normalise_term_name
 
 SPLITS = ("train", "validation", "test")
@@ -184,7 +184,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
     output.parent.mkdir(parents=True, exist_ok=True)
     per_split: Counter = Counter()
     per_library_split: dict[str, Counter] = defaultdict(Counter)
-    with open(output, "w", encoding="utf-8") as fh:
+    with atomic_open(output) as fh:
         for term_id, name, library, genes in kept:
             which = assign_split(normalise_term_name(name), seed, fractions)
             per_split[which] += 1
@@ -209,7 +209,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
         "jaccard_examples": examples,
     }
     report_path = Path(report) if report else output.with_name(output.name + ".report.json")
-    report_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(report_path, json.dumps(result, indent=2) + "\n")
     result["report"] = str(report_path)
     return result
 
@@ -294,8 +294,7 @@ def draw_sets(sets: str | Path, draws: list[tuple[str | Path, dict[str, int]]], 
         random.Random(seed + 1).shuffle(picked)
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in picked)
+        write_jsonl(output, picked)
         summaries.append({"output": str(output), "rows": len(picked),
                           "by_kind": dict(Counter(name_kind(r.get("library")) for r in picked))})
     return summaries

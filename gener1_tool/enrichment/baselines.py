@@ -31,7 +31,7 @@ from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.hygiene import normalise
 from ..genes.readers import read_gene_sets
-from ..io import refuse_overwriting_inputs
+from ..io import atomic_open, refuse_overwriting_inputs
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
 from .batch import jaccard_top, ora
 from .evidence import gold_hold_out
@@ -144,7 +144,7 @@ def write_predictions(predictions: Sequence[BaselinePrediction], path: str | Pat
     """Predictions TSV (id, name, then provenance columns) as ``gener1 evaluate`` reads it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
         writer.writerow(PREDICTION_COLUMNS)
         for pred in predictions:

@@ -45,6 +45,7 @@ import re
 from pathlib import Path
 
 from ..errors import Gener1Error
+from ..io import atomic_open
 from .geneset import HUGE_SET_SIZE, GeneSet, flag_sizes
 from .hygiene import normalise
 
@@ -128,12 +129,12 @@ def write_gene_sets(gene_sets: list[GeneSet], path: str | Path, format: str = "t
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if format == "gmt":
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        with atomic_open(path, newline="\n") as fh:
             for gs in gene_sets:
                 desc = (gs.gold_name or gs.description or "na").replace("\t", " ")
                 fh.write("\t".join([gs.id, desc, *gs.genes]) + "\n")
     elif format in ("tsv", "csv"):
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+        with atomic_open(path, newline="") as fh:
             writer = csv.writer(fh, delimiter="\t" if format == "tsv" else ",", lineterminator="\n")
             writer.writerow(["ID", "Genes", "Gene_Count", "Term_Description"])
             for gs in gene_sets:
