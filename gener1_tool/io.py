@@ -75,7 +75,8 @@ def parse_json_records(text: str, *, path: str | os.PathLike | None = None) -> l
     """Records of a JSONL text, or of a JSON array of objects (numbered from 1): what users hand to evaluate."""
     stripped = text.strip()
     if not stripped.startswith("["):
-        return list(parse_jsonl(text.splitlines(), path=path))
+        # split("\n"), not splitlines(): records written with ensure_ascii=False may hold U+2028 and friends raw
+        return list(parse_jsonl(text.split("\n"), path=path))
     try:
         records = list(enumerate(json.loads(stripped), start=1))
     except json.JSONDecodeError as exc:

@@ -73,9 +73,10 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 @SETTINGS
 @given(rows=st.lists(st.dictionaries(st.text(max_size=6), json_values, max_size=4), max_size=8))
 def test_jsonl_of_objects_reads_back_every_record_in_order(rows):
-    text = "".join(json.dumps(row) + "\n" for row in rows)
-    assert [row for _, row in parse_jsonl(text.splitlines())] == rows
-    assert [row for _, row in parse_json_records(text)] == rows
+    for ensure_ascii in (True, False):  # annotate writes raw non-ASCII, U+2028 included
+        text = "".join(json.dumps(row, ensure_ascii=ensure_ascii) + "\n" for row in rows)
+        assert [row for _, row in parse_jsonl(text.split("\n"))] == rows
+        assert [row for _, row in parse_json_records(text)] == rows
 
 
 @SETTINGS

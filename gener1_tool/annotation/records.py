@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import Gener1Error
-from ..io import (append_jsonl, atomic_open, iter_jsonl, output_lock, refuse_overwriting_inputs, truncate_torn_tail,
+from ..io import (atomic_open, iter_jsonl, output_lock, refuse_overwriting_inputs, truncate_torn_tail,
                   write_json, write_jsonl)
 from .report import write_annotation_report
 
@@ -155,7 +156,8 @@ def gather_parts(out: Path) -> None:
         for part in parts:
             text = part.read_text(encoding="utf-8")
             fh.write(text if not text or text.endswith("\n") else text + "\n")
-        append_jsonl(fh, [])  # flush + fsync before the parts go
+        fh.flush()
+        os.fsync(fh.fileno())  # the gathered records are on disk before the parts go
     for part in parts:
         part.unlink()
 

@@ -52,7 +52,8 @@ def load_sets(config: AnnotateConfig, kb: KnowledgeBase) -> list[tuple[int, Gene
 
 
 def annotate(config: AnnotateConfig, progress: Callable[[int, int], None] | None = None) -> AnnotateResult:
-    """Annotate gene sets; see the module docstring. ``progress(done, total)`` is called after each batch."""
+    """Annotate gene sets; see the module docstring. ``progress(done, total)`` follows the work: after each batch, and
+    in fractions of sets while a batch decodes."""
     if config.mode not in MODES:
         raise Gener1Error(f"unknown mode {config.mode!r}; expected one of {', '.join(MODES)}")
     started = time.perf_counter()
@@ -92,8 +93,9 @@ def _annotate_locked(config: AnnotateConfig, out: Path, progress, started: float
     elif todo:
         n_generated, tokens = annotate_sets(config, kb, todo, model_spec, jsonl, len(selected) - len(todo), len(selected),
                                             progress, fingerprints)
-    # Batches ran in prompt-length order: put the file back in input order (and drop resumed duplicates).
-    records = rewrite_in_order(jsonl) if n_generated else read_records(jsonl)
+    # Batches ran in prompt-length order: put the file back in input order (and drop resumed duplicates). Sets
+    # answered by the abstention rule are written without generating anything, so the test is todo, not n_generated.
+    records = rewrite_in_order(jsonl) if todo else read_records(jsonl)
     wanted = {i for i, _ in selected}
     records = [r for r in records if r["index"] in wanted]
     tsv = write_tsv(records, out / TSV)
