@@ -25,6 +25,18 @@ from gener1_tool import __version__  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "test-data"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed_tiny_model():
+    """The `gener1_models` test data table points at test-data/galaxy/tiny_model: the committed tiny_model.zip
+    unpacked (by make_test_data.py's own function), so the weights are in git once."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_test_data", TEST_DATA / "galaxy" / "make_test_data.py")
+    make_test_data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_test_data)
+    make_test_data.unpack_model(TEST_DATA / "galaxy" / "tiny_model.zip", TEST_DATA / "galaxy" / "tiny_model")
 TOOLS = sorted(ROOT.glob("gener1_*.xml"))
 EXPECTED_TOOLS = {"gener1_annotate.xml", "gener1_enrich.xml", "gener1_evaluate.xml"}
 
