@@ -60,6 +60,14 @@ def load(name: str) -> list[GeneSet]:
     return sets
 
 
+def read_sets_or_benchmark(sets: str | Path | None, benchmark: str | None, kb=None) -> list[GeneSet]:
+    """The sets of a command that takes a gene-set file or ``--benchmark NAME``, exactly one of them. A file goes
+    through symbol hygiene when ``kb`` is given; a benchmark's genes are as the paper gave them."""
+    if (sets is None) == (benchmark is None):
+        raise Gener1Error("give either a gene-set file or --benchmark NAME (not both)")
+    return load(benchmark) if benchmark is not None else read_gene_sets(sets, kb=kb)
+
+
 @lru_cache(maxsize=1)
 def evaluation_term_ids() -> frozenset[str]:
     """The 1,508 GO IDs of the GO_BP/GO_MF/GO_CC evaluation sets."""

@@ -16,10 +16,10 @@ from typing import Iterable, Sequence
 from .. import paths
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
-from ..genes.readers import read_gene_sets, write_gene_sets
+from ..genes.readers import write_gene_sets
 from ..io import atomic_path, refuse_overwriting_inputs
 from ..knowledge.store import KnowledgeBase
-from . import load
+from . import read_sets_or_benchmark
 
 SEPARATOR = "|"
 CLEAN = "clean"
@@ -93,18 +93,18 @@ def make_contamination_benchmark(output: str | Path, *, sets: str | Path | None 
                                  levels: str | Sequence[int] = (0, 50, 100), sample: int | None = None, seed: int = 0,
                                  universe_library: str = "GO_BP", kb=None) -> dict:
     """What `gener1 benchmark contaminate` runs: read SETS (or a bundled benchmark), optionally a seeded sample,
-    contaminate at every level with random genes the KB annotates in ``universe_library``, write a GMT."""
-    if (sets is None) == (benchmark is None):
-        raise Gener1Error("give either a gene-set file or --benchmark NAME (not both)")
+    contaminate at every level with random genes the KB annotates in ``universe_library``, write a table with the
+    gold names (or a GMT, by the output's suffix)."""
     levels = parse_levels(levels)
     refuse_overwriting_inputs([output], [sets])
     kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb or paths.default_kb_path())
-    gene_sets = load(benchmark) if benchmark else read_gene_sets(sets, kb=kb)
+    gene_sets = read_sets_or_benchmark(sets, benchmark, kb=kb)
     if sample is not None and sample < len(gene_sets):
         gene_sets = random.Random(seed).sample(gene_sets, sample)
-    if universe_library not in kb.libraries():
-        raise Gener1Error(f"library {universe_library!r} is not in the knowledge base", path=kb.path)
-    out = contaminate(gene_sets, kb.annotated_symbols([universe_library]), levels, seed)
+    universe = kb.annotated_symbols([universe_library])
+    if not universe:
+        raise Gener1Error(f"library {universe_library!r} annotates no gene in the knowledge base", path=kb.path)
+    out = contaminate(gene_sets, universe, levels, seed)
     # A table keeps each set's gold name in a column, so `annotate --hold-out-own-term` can hold it out by name too;
     # a GMT keeps it only as the description.
     fmt = {".gmt": "gmt", ".csv": "csv"}.get(Path(output).suffix.lower(), "tsv")

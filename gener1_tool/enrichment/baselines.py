@@ -30,7 +30,6 @@ from .. import datasets
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
 from ..genes.hygiene import normalise
-from ..genes.readers import read_gene_sets
 from ..io import atomic_open, refuse_overwriting_inputs
 from ..knowledge.store import GO_LIBRARIES, KnowledgeBase
 from .batch import jaccard_top, ora
@@ -161,19 +160,15 @@ def run_baseline(kind: str, output: str | Path, *, sets: str | Path | None = Non
     """What ``gener1 baseline enrich-top1|nearest`` runs: read sets (file or bundled benchmark), predict, write."""
     if kind not in BASELINES:
         raise Gener1Error(f"unknown baseline {kind!r}; available: {', '.join(BASELINES)}")
-    if (sets is None) == (benchmark is None):
-        raise Gener1Error("give either a gene-set file or --benchmark NAME (not both)")
     check_size_window(min_size, max_size)
     refuse_overwriting_inputs([output], [sets, kb if not isinstance(kb, KnowledgeBase) else kb.path])
     kb = open_kb(kb)
+    gene_sets = datasets.read_sets_or_benchmark(sets, benchmark, kb=kb if hygiene else None)
     if benchmark is not None:
-        gene_sets = datasets.load(benchmark)
         if hygiene:
             normalise(gene_sets, kb)
         if not libraries:
             libraries = benchmark_libraries(datasets.get(benchmark).name)
-    else:
-        gene_sets = read_gene_sets(sets, kb=kb if hygiene else None)
     options = {}
     if min_size is not None:
         options["min_size"] = min_size
