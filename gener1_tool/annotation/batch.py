@@ -25,6 +25,7 @@ from ..reasoning import answer as answer_format
 from ..reasoning.prompts import build_prompt
 from .claims import ClaimChecker, count
 from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
 
 
 def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
@@ -45,13 +46,25 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     # The abstention rule was set on the default KB's ~19,000-gene background; a small custom KB cannot reach it.
     abstain = config.abstain and len(builder.libs.background) >= COHERENCE_MIN_BACKGROUND
     checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
-    # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
-    # decoder layer to every decode step, which on a CPU costs more than the merge itself.
-    model, tokenizer = model_load.load_model(model_spec, threads=config.threads, merge_adapter=True)
-    context = getattr(getattr(model, "config", None), "max_position_embeddings", None)
-    if context and config.max_new_tokens >= context:
-        raise Gener1Error(f"--max-new-tokens {config.max_new_tokens} does not fit the model's context of {context} "
-                          f"positions (the prompt needs some of them)")
+    naming = ChooserNaming.for_run(model_spec, kb, enabled=config.chooser, mode=config.mode,
+                                   libraries=config.libraries, hold_out_terms=config.hold_out_terms)
+    loaded: list = []
+
+    def language_model():
+        """The language model, loaded on first need: a name-only run named by the chooser never needs it."""
+        if not loaded:
+            # An adapter is merged into its base for inference: the unmerged LoRA path adds 14 small matmuls per
+            # decoder layer to every decode step, which on a CPU costs more than the merge itself.
+            model, tokenizer = model_load.load_model(model_spec, threads=config.threads, merge_adapter=True)
+            context = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+            if context and config.max_new_tokens >= context:
+                raise Gener1Error(f"--max-new-tokens {config.max_new_tokens} does not fit the model's context of "
+                                  f"{context} positions (the prompt needs some of them)")
+            loaded.extend([model, tokenizer])
+        return loaded
+
+    if naming is None or config.reasoning:
+        language_model()  # fail early (a missing model, a budget beyond its context), before any set is done
     if not config.reasoning:
         stop_at = answer_format.name_line_cut
     else:
@@ -67,9 +80,11 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
             evidence = builder.build_many([gs for _, gs in batch], hold_out=[ids for ids, _ in own],
                                           hold_out_names=[names for _, names in own],
                                           enrichment=enrichment[b:b + config.batch_size])
-            records, prompts, waiting = [], [], []
-            for (index, gs), ev, enr, stem in zip(batch, evidence, enrichment[b:b + config.batch_size],
-                                                  stems[b:b + config.batch_size]):
+            named = (naming.choose([gs for _, gs in batch], [ids for ids, _ in own], [names for _, names in own])
+                     if naming is not None else [None] * len(batch))
+            records, prompts, waiting, openings = [], [], [], []
+            for (index, gs), ev, enr, stem, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
+                                                        stems[b:b + config.batch_size], named):
                 enr = _without_held_out(enr, ev)
                 rec = _base_record(index, gs, ev, enr, config.mode)
                 rec["fingerprint"] = (fingerprints or {}).get(index)
@@ -81,31 +96,49 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 if abstain and not ev.coherent():
                     _abstain(rec, ev)
                     continue
+                if pick is not None:
+                    rec.update(choice=pick["choice"], candidates=pick["candidates"],
+                               flags=[*rec["flags"], CHOOSER_FLAG])
+                    if not config.reasoning:
+                        _settle(rec, name_only_answer(pick), attempt=0, config=config)
+                        continue
                 prompts.append(build_prompt(gs, ev, config.mode))
+                openings.append(opening(pick) if pick is not None else "")
                 waiting.append(rec)
-            texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
-                                        batch_size=config.batch_size, seed=config.seed, stop_at=stop_at,
-                                        on_step=_within_batch(progress, already + b, len(batch), total)
-                                        ) if prompts else []
-            n_generated += len(texts)
-            n_tokens += sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
-            for rec, prompt, text in zip(waiting, prompts, texts):
-                _settle(rec, text, attempt=1, config=config)
+            if prompts:
+                model, tokenizer = language_model()
+                texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
+                                            batch_size=config.batch_size, seed=config.seed, stop_at=stop_at,
+                                            answer_prefix=openings if any(openings) else "",
+                                            on_step=_within_batch(progress, already + b, len(batch), total))
+                n_generated += len(texts)
+                n_tokens += sum(len(tokenizer(t[len(o):], add_special_tokens=False)["input_ids"])
+                                for t, o in zip(texts, openings))
+                for rec, text in zip(waiting, texts):
+                    _settle(rec, text, attempt=1, config=config)
             # Malformed outputs get the later attempts, each over all of them in one batch: sampled retries,
-            # then (force_format) one greedy try with the answer opened by "Process:".
+            # then (force_format) one greedy try with the answer opened by "Process:". A chooser-named answer keeps
+            # its opening (name and confidence) on every attempt.
             later = [(attempt, {"seed": config.seed + attempt, "do_sample": True, "temperature": config.retry_temperature})
                      for attempt in range(2, config.retries + 2)]
             if config.force_format:
                 later.append((config.retries + 2, {"seed": config.seed, "answer_prefix": answer_format.ANSWER_PREFIX}))
             for attempt, how in later:
-                again = [(rec, p) for rec, p in zip(waiting, prompts) if rec["status"] == STATUS_FORMAT_ERROR]
+                again = [(rec, p, o) for rec, p, o in zip(waiting, prompts, openings)
+                         if rec["status"] == STATUS_FORMAT_ERROR]
+                forced = "answer_prefix" in how
+                if forced:  # the forced "Process:" opening is for answers the model opens itself
+                    again = [item for item in again if not item[2]]
                 if not again:
-                    break
-                retry_texts = generation.generate(model, tokenizer, [p for _, p in again], max_new_tokens=config.max_new_tokens,
+                    continue
+                model, tokenizer = language_model()
+                if any(o for _, _, o in again):  # chooser-named rows (never in the forced attempt)
+                    how = dict(how, answer_prefix=[o for _, _, o in again])
+                retry_texts = generation.generate(model, tokenizer, [p for _, p, _ in again], max_new_tokens=config.max_new_tokens,
                                        batch_size=config.batch_size, stop_at=stop_at, **how)
                 n_generated += len(retry_texts)
-                for (rec, _), text in zip(again, retry_texts):
-                    _settle(rec, text, attempt=attempt, config=config, forced="answer_prefix" in how)
+                for (rec, _, _), text in zip(again, retry_texts):
+                    _settle(rec, text, attempt=attempt, config=config, forced=forced)
             for rec, (_, gs), ev in zip(records, batch, evidence):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
@@ -173,6 +206,7 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
         "enrichment_top": top_term, "enrichment_top10": enrichment.top(10).to_dict(orient="records"),
         "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
         "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0}, "name_term": None,
+        "choice": None, "candidates": [],
     }
 
 

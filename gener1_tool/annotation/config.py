@@ -67,6 +67,9 @@ class AnnotateConfig:
     # The abstention rule (enrichment.evidence.COHERENCE_FDR): a set with no enriched term at FDR ≤ 1e-3 is answered
     # "System of unrelated proteins" (confidence 0) from its evidence, without asking the model.
     abstain: bool = True
+    # Name grounded sets with the model's chooser (annotation.naming) when its directory carries one; the language
+    # model then writes the reasoning. False (--no-chooser): the language model names them itself.
+    chooser: bool = True
     report: bool = True
 
 
@@ -80,7 +83,7 @@ MAX_NEW_TOKENS = 4096
 #: other values.
 ANSWER_OPTIONS = ("mode", "input_format", "padj", "lfc", "top", "max_new_tokens", "retries", "retry_temperature",
                   "force_format", "stop_repeated_steps", "reasoning", "seed", "require_reasoning", "libraries",
-                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr", "abstain")
+                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr", "abstain", "chooser")
 
 
 def answer_options(config: AnnotateConfig, model_spec: str, kb_path: Path) -> dict:

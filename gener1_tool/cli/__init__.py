@@ -82,8 +82,8 @@ def baseline():
 
 
 # Command modules, in pipeline order. A module not written yet is skipped; any other import error is real.
-COMMAND_MODULES = ("kb", "corpus_knowledge", "plugins_cmd", "genes", "benchmarks", "evaluate", "enrich",
-                   "baselines", "corpus_reasoning", "training", "annotate", "report", "setup")
+COMMAND_MODULES = ("kb", "corpus_knowledge", "corpus_candidates", "plugins_cmd", "genes", "benchmarks", "evaluate", "enrich",
+                   "baselines", "corpus_reasoning", "training", "training_chooser", "annotate", "report", "setup")
 
 for _name in COMMAND_MODULES:
     try:

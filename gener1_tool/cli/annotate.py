@@ -59,6 +59,10 @@ from .kb import read_id_file
               help="Term ids the model must not see as evidence (evaluation protocol).")
 @click.option("--hold-out-own-term", is_flag=True,
               help="Evaluation protocol: each set's own term (its id, its gold name) is removed from its evidence.")
+@click.option("--no-chooser", is_flag=True,
+              help="Let the language model name grounded sets itself even when the model carries a trained chooser "
+                   "(by default the chooser picks the name among the enriched candidates, with a calibrated "
+                   "confidence, and the language model writes the reasoning; rows flagged named_by_chooser).")
 @click.option("--no-abstain", is_flag=True,
               help="Ask the model about every set. By default a set whose strongest enriched term has FDR > 1e-3 "
                    "(none of 300 real validation sets, 99.7% of random ones) is answered 'System of unrelated "
@@ -66,7 +70,7 @@ from .kb import read_id_file
 @click.option("--no-report", is_flag=True, help="Skip the HTML report.")
 def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, top, start, limit, resume, batch_size,
              max_new_tokens, retries, force_format, stop_repeats, name_only, seed, threads, workers, no_reasoning_required, libraries,
-             evidence_order, hold_out_terms, hold_out_own_term, no_abstain, no_report):
+             evidence_order, hold_out_terms, hold_out_own_term, no_chooser, no_abstain, no_report):
     """Name the biological process of every gene set, with reasoning, a confidence, a claim check
     against the KB, and the classical enrichment beside it.
 
@@ -81,7 +85,7 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
         max_new_tokens=max_new_tokens, retries=retries, force_format=force_format, stop_repeated_steps=stop_repeats, reasoning=not name_only,
         seed=seed, threads=threads, workers=workers,
         require_reasoning=not no_reasoning_required, libraries=list(libraries) or None, evidence_order=evidence_order,
-        hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, abstain=not no_abstain,
+        hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, abstain=not no_abstain, chooser=not no_chooser,
         report=not no_report)
     from ..annotation.run import annotate as run_annotation  # deferred: pandas and matplotlib load when it runs
 

@@ -454,6 +454,10 @@ class EvidenceBuilder:
             self._facts[symbol] = (gene.full_name if gene else None, sorted(set(go)), sorted(set(pathways)))
         return self._facts[symbol]
 
+    def ancestors(self, term_id: str) -> frozenset[str]:
+        """Every GO ancestor of a term (all relations the KB keeps: is_a, part_of, regulates), cached."""
+        return self._ancestors_of(term_id)
+
     def _ancestors_of(self, term_id: str) -> frozenset[str]:
         if term_id not in self._ancestors:
             seen: set[str] = set()

@@ -163,7 +163,8 @@ def _score_file(pf: PredictionFile, gold_items: list[GoldItem], not_scored: set[
         row = {"method": pf.label, "dataset": g.dataset, "id": g.id, "gold_name": g.name, **_blank_scores(),
                "status": "missing", "predicted_name": None, "format_ok": None if p is None else p.format_ok,
                "confidence": None, "steps": 0, "errors": "no prediction for this ID" if p is None else "",
-               "forced_opening": bool(p and p.forced_opening), "evidence_rank": None}
+               "forced_opening": bool(p and p.forced_opening), "evidence_rank": None,
+               "candidates": p.candidates if p is not None else None}
         if p is not None:
             row.update(status=p.status, predicted_name=p.name, confidence=p.confidence, steps=p.steps,
                        errors="; ".join(p.errors), evidence_rank=p.evidence_rank)
@@ -275,6 +276,9 @@ def _summarise(evaluation: Evaluation, files: list[PredictionFile], encoders, re
                 continue
             ds = {"n": len(rows), "counts": _counts(rows), "format_compliance": _compliance(rows),
                   "name_source": _name_source(rows)}
+            choice = _choice(rows)
+            if choice is not None:
+                ds["choice"] = choice
             for metric in evaluation.metrics:
                 values = [r[metric] for r in rows]
                 stats = metrics.describe(values)
@@ -301,6 +305,40 @@ def _name_source(rows) -> dict:
     judged = [r["evidence_rank"] for r in rows if r["status"] == "ok" and r.get("evidence_rank") is not None]
     return {"judged": len(judged), "enriched_term": sum(1 for k in judged if k >= 1),
             "top_term": sum(1 for k in judged if k == 1)}
+
+
+def _choice(rows) -> dict | None:
+    """For rows that carry the candidates their name was chosen among: the chosen name's ROUGE-L against top-1's
+    and best-of-k's on the same sets, how often the choice kept top-1 or changed it, and whether changing helped
+    (paired t-test over the sets where it changed). None when no scored row carries candidates."""
+    rows = [r for r in rows if r["status"] == "ok" and r.get("candidates")]
+    if not rows:
+        return None
+    from scipy import stats
+
+    golds, names, owner = [], [], []
+    for i, r in enumerate(rows):
+        for name in r["candidates"]:
+            golds.append(r["gold_name"])
+            names.append(name)
+            owner.append(i)
+    scores = metrics.rouge(golds, names)["rougeL"]
+    per_row: list[list[float]] = [[] for _ in rows]
+    for i, value in zip(owner, scores):
+        per_row[i].append(float(value))
+    chosen = np.array([r["rougeL"] for r in rows])
+    top1 = np.array([v[0] for v in per_row])
+    best = np.array([max(v) for v in per_row])
+    kept = np.array([metrics.normalise_name(r["predicted_name"]).lower() == metrics.normalise_name(r["candidates"][0]).lower()
+                     for r in rows])
+    changed = ~kept
+    p = float(stats.ttest_rel(chosen[changed], top1[changed]).pvalue) if changed.sum() > 1 and np.any(chosen[changed] != top1[changed]) else None
+    return {"n": len(rows), "chosen_rougeL": float(chosen.mean()), "top1_rougeL": float(top1.mean()),
+            "best_of_k_rougeL": float(best.mean()), "k": max(len(v) for v in per_row),
+            "kept_top1": int(kept.sum()), "changed": int(changed.sum()),
+            "changed_better": int((chosen[changed] > top1[changed]).sum()),
+            "changed_worse": int((chosen[changed] < top1[changed]).sum()),
+            "changed_gain": float((chosen[changed] - top1[changed]).mean()) if changed.any() else 0.0, "p_changed": p}
 
 
 def _compliance(rows) -> dict:
@@ -366,6 +404,7 @@ def markdown_table(evaluation: Evaluation, metric_names=None) -> str:
         note += " \"N forced\": compliant answers whose 'Process:' opening annotate forced after the free attempts failed."
     lines.append(note)
     lines += _name_source_table(evaluation)
+    lines += _choice_table(evaluation)
     lines += _confidence_lines(evaluation)
     return "\n".join(lines) + "\n"
 
@@ -400,6 +439,26 @@ def _name_source_table(evaluation: Evaluation) -> list[str]:
                          if src["judged"] else "")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _choice_table(evaluation: Evaluation) -> list[str]:
+    """The choice among candidates, for methods whose rows carry them (see ``_choice``)."""
+    lines = []
+    for m in evaluation.methods:
+        for d, ds in evaluation.summary["methods"][m]["datasets"].items():
+            c = ds.get("choice")
+            if not c:
+                continue
+            p = "" if c["p_changed"] is None else f" (p={c['p_changed']:.2g})"
+            lines.append(f"| {m} | {d} | {c['n']} | {c['chosen_rougeL']:.3f} | {c['top1_rougeL']:.3f} | "
+                         f"{c['best_of_k_rougeL']:.3f} | {c['kept_top1'] / c['n']:.0%} | {c['changed'] / c['n']:.0%} | "
+                         f"{c['changed_better']} / {c['changed_worse']} | {c['changed_gain']:+.3f}{p} |")
+    if not lines:
+        return []
+    return ["", "The choice among each set's candidates (ROUGE-L: the chosen name, candidate 1, the best of the k "
+                "candidates; where the choice changed top-1, how many got better / worse and the mean gain, paired):",
+            "", "| Method | Dataset | Sets | Chosen | Top-1 | Best-of-k | Kept top-1 | Changed | Better / worse | Gain |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"] + lines
 
 
 def _dataset_sizes(evaluation: Evaluation) -> dict[str, int]:

@@ -58,6 +58,9 @@ class Prediction:
     # Where the name came from, for rows that carry the set's evidence (`gener1 annotate` output): the rank of
     # the enriched term it repeats (1 = smallest p-value), 0 when it repeats none; None when it cannot be told.
     evidence_rank: int | None = None
+    # The candidate names the prediction was chosen among, best enriched first (`gener1 annotate` records with a
+    # chooser, or any JSONL row with a "candidates" list of names or {"name": ...} objects); None when not given.
+    candidates: list[str] | None = None
 
 
 @dataclass
@@ -89,6 +92,7 @@ class _Row(NamedTuple):
     forced: bool  # `gener1 annotate` forced the "Process:" opening
     evidence_rank: int | None = None  # as `gener1 annotate` recorded it (name_term), when it did
     evidence: dict | None = None  # the set's evidence bundle, to tell the rank of records written before name_term
+    candidates: list[str] | None = None  # the names the prediction was chosen among (JSONL "candidates")
 
 
 def _evidence_rank(row: _Row, name: str | None) -> int | None:
@@ -187,6 +191,7 @@ def read_predictions(spec: str | Path, *, require_reasoning: bool = False, first
             continue
         prediction = _judge(row.set_id, row.name, row.raw, row.steps, require_reasoning, row.line)
         prediction.forced_opening = row.forced
+        prediction.candidates = row.candidates
         if prediction.status == "ok":
             prediction.evidence_rank = _evidence_rank(row, prediction.name)
         predictions[row.set_id] = prediction
@@ -232,8 +237,24 @@ def _jsonl_rows(path: Path, text: str):
         # name_term: which enriched term annotate found the name repeats (None: none); older records lack it
         rank = (rec["name_term"] or {}).get("rank", 0) if "name_term" in rec else None
         evidence = rec.get("evidence") if isinstance(rec.get("evidence"), dict) else None
-        rows.append(_Row(number, str(set_id).strip(), name, raw, steps, gold, failed, forced, rank, evidence))
+        rows.append(_Row(number, str(set_id).strip(), name, raw, steps, gold, failed, forced, rank, evidence,
+                         _candidate_names(rec.get("candidates"), path, number)))
     return rows
+
+
+def _candidate_names(value, path: Path, line: int) -> list[str] | None:
+    if value in (None, []):
+        return None
+    if not isinstance(value, list):
+        raise Gener1Error(f"field 'candidates' must be a list, not {json.dumps(value)[:40]}", path=path, line=line)
+    names = []
+    for item in value:
+        name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(name, str) or not name.strip():
+            raise Gener1Error(f"each candidate must be a name or an object with a 'name', not {json.dumps(item)[:40]}",
+                              path=path, line=line)
+        names.append(name)
+    return names
 
 
 def _rank_cell(text: str | None, path: Path, line: int) -> int:

@@ -53,7 +53,7 @@ def plan_batches(lengths: Sequence[int], batch_size: int, min_fill: float = MIN_
 
 def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, batch_size: int = 8, seed: int = 0,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
-             prefix_cache: bool = True, answer_prefix: str = "", min_fill: float = MIN_BATCH_FILL,
+             prefix_cache: bool = True, answer_prefix: str | Sequence[str] = "", min_fill: float = MIN_BATCH_FILL,
              stop_at: Callable[[str], int | None] | None = None,
              on_step: Callable[[float], None] | None = None) -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
@@ -73,11 +73,17 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
     ``on_step(fraction)``: called at every decode step with the share of the prompts done so far (rows of finished
     batches, plus the running batch's rows weighted by its steps out of ``max_new_tokens``), so a progress bar can
     move while a long batch decodes.
+
+    ``answer_prefix``: text the answer is opened with (one for every prompt, or one per prompt); it is part of the
+    returned text.
     """
     import torch
     from transformers import GenerationConfig, StoppingCriteriaList
 
-    texts = [render_prompt(tokenizer, p) + answer_prefix for p in prompts]
+    openings = [answer_prefix] * len(prompts) if isinstance(answer_prefix, str) else list(answer_prefix)
+    if len(openings) != len(prompts):
+        raise ValueError(f"{len(openings)} answer prefixes for {len(prompts)} prompts")
+    texts = [render_prompt(tokenizer, p) + o for p, o in zip(prompts, openings)]
     if not texts:
         return []
     eos = tokenizer.eos_token_id
@@ -119,7 +125,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
             start = enc["input_ids"].shape[1]
             criteria = []
             if stop_at is not None:
-                criteria.append(_StopAt(tokenizer, stop_at, start, answer_prefix))
+                criteria.append(_StopAt(tokenizer, stop_at, start, [openings[i] for i in idx]))
             if on_step is not None:
                 criteria.append(_Heartbeat(on_step, finished_rows, len(idx), len(texts), start, max_new_tokens))
             stopping = StoppingCriteriaList(criteria) if criteria else None
@@ -128,7 +134,7 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
                 out = model.generate(**enc, cache=cache, generation_config=gen_config,
                                      stopping_criteria=stopping)
             for i, row in zip(idx, out[:, start:]):
-                text = answer_prefix + tokenizer.decode(row, skip_special_tokens=True)
+                text = openings[i] + tokenizer.decode(row, skip_special_tokens=True)
                 cut = stop_at(text) if stop_at is not None else None
                 outputs[i] = (text if cut is None else text[:cut]).strip()
             finished_rows += len(idx)
@@ -145,8 +151,8 @@ class _StopAt:
     text so far. Every unfinished row is decoded at every step: benchmarks/stop_repeats.py replays that check
     over 16 full-length answers in 0.05 s, 0.07% of their generation time, so nothing cleverer is needed."""
 
-    def __init__(self, tokenizer, stop_at: Callable[[str], int | None], start: int, answer_prefix: str):
-        self.tokenizer, self.stop_at, self.start, self.answer_prefix = tokenizer, stop_at, start, answer_prefix
+    def __init__(self, tokenizer, stop_at: Callable[[str], int | None], start: int, openings: list[str]):
+        self.tokenizer, self.stop_at, self.start, self.openings = tokenizer, stop_at, start, openings
         self.done: set[int] = set()
 
     def __call__(self, input_ids, scores, **kwargs):
@@ -155,7 +161,7 @@ class _StopAt:
         flags = []
         for j, row in enumerate(input_ids):
             if j not in self.done:
-                text = self.answer_prefix + self.tokenizer.decode(row[self.start:], skip_special_tokens=True)
+                text = self.openings[j] + self.tokenizer.decode(row[self.start:], skip_special_tokens=True)
                 if self.stop_at(text) is not None:
                     self.done.add(j)
             flags.append(j in self.done)

@@ -218,3 +218,16 @@ def parse_weights(items) -> dict[str, float]:
         except ValueError:
             raise Gener1Error(f"bad reward weight {item!r}; expected NAME=NUMBER, e.g. similarity=2") from None
     return out
+
+
+#: The reward terms that score a name alone (format and think are constant for a bare name): GRPO's name terms.
+NAME_TERMS = {"similarity": 1.0, "rouge_l": 1.0}
+
+
+def score_names(names: list[str], golds: list[str], weights: dict[str, float] | None = None, *,
+                encoders: tuple[str, ...] | None = None) -> dict[str, list[float]]:
+    """Each name-scoring reward term's value for ``names[i]`` against ``golds[i]``, as GRPO computes them for a
+    completion whose Process line is that name (the candidate-labelling corpus and the chooser use this)."""
+    funcs, _ = build_reward_terms(dict(weights or NAME_TERMS), encoders=encoders)
+    completions = [answer_format.render(n) if n and str(n).strip() else "" for n in names]
+    return {f.__name__: [float(x) for x in f(completions=completions, gold_name=list(golds))] for f in funcs}

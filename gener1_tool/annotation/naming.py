@@ -1,0 +1,72 @@
+"""Naming by the model's chooser: when the model directory carries a trained chooser (``model.chooser``), a grounded
+set's name is the chooser's pick among its candidate list and its confidence comes from the calibrator shipped
+beside it (``model.confidence``); the language model then writes the reasoning for that name (or, with
+``--name-only``, is not run at all). Without a chooser, the language model names the set as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..enrichment.candidates import CandidateBuilder, CandidateList
+from ..genes.geneset import GeneSet
+from ..knowledge.store import KnowledgeBase
+from ..model import load as model_load
+from ..model.chooser import Choice, Chooser
+from ..model.confidence import Calibrator
+from ..reasoning import answer as answer_format
+
+CHOOSER_FLAG = "named_by_chooser"  # the row flag of a name picked by the chooser (the LM wrote the reasoning)
+
+
+class ChooserNaming:
+    def __init__(self, model_dir: str | Path, kb: KnowledgeBase, libraries: Sequence[str] | None,
+                 hold_out_terms: Iterable[str] = ()):
+        self.chooser = Chooser.load(model_dir)
+        self.calibrator = Calibrator.load(model_dir) if Calibrator.present(model_dir) else None
+        self.builder = CandidateBuilder(kb, libraries, hold_out=hold_out_terms)
+
+    @classmethod
+    def for_run(cls, model_spec: str, kb: KnowledgeBase, *, enabled: bool, mode: str,
+                libraries: Sequence[str] | None, hold_out_terms: Iterable[str]) -> "ChooserNaming | None":
+        """The run's chooser, or None (disabled, model-only prompts, or a model without one)."""
+        if not enabled or mode != "grounded":
+            return None
+        path = Path(model_spec)
+        if not path.is_dir():
+            try:  # a built-in base name resolves to a cache directory (no chooser there, but say so by looking)
+                path = model_load.resolve_model_dir(model_spec)
+            except Exception:  # noqa: BLE001 - an unresolvable spec fails where the model loads, with its message
+                return None
+        return cls(path, kb, libraries, hold_out_terms) if Chooser.present(path) else None
+
+    def choose(self, gene_sets: Sequence[GeneSet], hold_out: Sequence[Iterable[str]],
+               hold_out_names: Sequence[Iterable[str]]) -> list[dict | None]:
+        """Per set: the chosen name, its confidence and the candidate list with choice probabilities (None when
+        the set has no candidate)."""
+        lists = self.builder.build_many(gene_sets, hold_out=hold_out, hold_out_names=hold_out_names)
+        return [self._named(cl, choice) for cl, choice in zip(lists, self.chooser.choose(lists))]
+
+    def _named(self, clist: CandidateList, choice: Choice | None) -> dict | None:
+        if choice is None:
+            return None
+        chosen = clist.candidates[choice.index]
+        confidence = (self.calibrator.confidence(clist, choice) if self.calibrator is not None
+                      else round(choice.probability, 2))
+        return {"name": chosen.name, "confidence": confidence,
+                "choice": {"by": "chooser", "rank": chosen.rank, "term_id": chosen.term_id,
+                           "probability": round(choice.probability, 4), "margin": round(choice.margin, 4),
+                           "calibrated": self.calibrator is not None},
+                "candidates": [{"rank": c.rank, "name": c.name, "term_id": c.term_id, "library": c.library,
+                                "overlap": c.overlap, "term_size": c.term_size, "fdr": c.fdr,
+                                "choice": round(p, 4)} for c, p in zip(clist.candidates, choice.probabilities)]}
+
+
+def opening(named: dict) -> str:
+    """The answer's opening for a chooser-named set: the Process line, then the reasoning header and first step tag,
+    from where the language model continues."""
+    return answer_format.render(named["name"], confidence=named["confidence"]) + "\nReasoning:\n<think>"
+
+
+def name_only_answer(named: dict) -> str:
+    return answer_format.render(named["name"], confidence=named["confidence"])

@@ -1,0 +1,55 @@
+"""`gener1 train chooser`: the reward-trained chooser among the candidates and its calibrated confidence."""
+
+from __future__ import annotations
+
+import click
+
+from ..training.chooser import TARGETS, ChooserConfig, train_chooser
+from . import train
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected comma-separated numbers") from None
+
+
+@train.command("chooser")
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Where chooser.json, chooser.safetensors, confidence.json and chooser_report.json go: a model "
+                   "directory (annotate then uses them) or a directory to copy them from.")
+@click.option("--target", type=click.Choice(TARGETS), default="rouge_l", show_default=True,
+              help="What the listwise loss aims at: each candidate's ROUGE-L, or its summed reward (corpus weights).")
+@click.option("--epochs", default="3,8", show_default=True, help="Epoch counts to try (comma-separated).")
+@click.option("--tau", "taus", default="0.05,0.2", show_default=True, help="Target temperatures to try.")
+@click.option("--delta", "deltas", default="0,0.5,1", show_default=True,
+              help="Switch margins to try: keep top-1 unless the best score beats it by this much.")
+@click.option("--hidden", default=128, show_default=True, type=click.IntRange(min=1), help="Hidden units.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the dev cut and training.")
+@click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads.")
+def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, hidden, seed, threads):
+    """Train the chooser on a `gener1 corpus candidates` JSONL (its train split; settings picked on a development
+    part of it), fit the confidence on the validation split, and report both on validation and test."""
+    config = ChooserConfig(corpus=corpus, output_dir=output_dir, target=target,
+                           epochs=tuple(int(x) for x in _floats(epochs)), taus=_floats(taus), deltas=_floats(deltas),
+                           hidden=hidden, seed=seed, threads=threads)
+    with click.progressbar(length=1, label="chooser", file=click.get_text_stream("stderr")) as bar:
+        def progress(stage, done, total):
+            bar.label = stage
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = train_chooser(config, progress=progress)
+    chosen = result["chosen"]
+    click.echo(f"chosen\tepochs {chosen['epochs']}, tau {chosen['tau']}, delta {chosen['delta']}")
+    for split in ("validation", "test"):
+        s = result[split]
+        if s:
+            click.echo(f"{split}\tROUGE-L {s['rouge_l']} vs top-1 {s['top1']} (p={s['p_vs_top1']:.2g}), best-of-k "
+                       f"{s['best_of_k']}, top-1 kept {100 * s['kept_top1']:.0f}%")
+    c = result["confidence"]
+    if c:
+        click.echo(f"confidence\t{c['split']}: AUROC {c['auroc']}, ECE {c['ece']}, {c['distinct_values']} distinct values")
+    click.echo(f"output\t{output_dir}")

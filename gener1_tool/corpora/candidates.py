@@ -1,0 +1,146 @@
+"""The reward-labelled candidates corpus: for each task-alignment set, its candidate list (``enrichment.candidates``,
+own term held out as in evaluation) with every candidate scored against the gold name by the reward's name terms,
+plus a few generalised and composed names scored the same way.
+
+One JSON line per set::
+
+    {"id", "split", "library", "gold_name", "list": CandidateList.to_dict(),
+     "terms": {"rouge_l": [...], "similarity": [...]},   # per candidate, list order
+     "reward": [...],                                     # weighted sum of the terms, per candidate
+     "extras": [{"name", "origin": "parent"|"merge", "of": [ranks], "terms": {...}, "reward"}]}
+
+Candidates come from the set's own GO branch (``libraries="own"``, what evaluation does for GO benchmarks) or from
+every default library of the KB (``"all"``). The split is the task corpus' (by term name), so the chooser's
+validation split never shares a name with its training split. The scorer is injected (``score``: names, golds →
+term → values) so that this corpus scores with exactly the reward plugins training uses (``training.rewards``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..enrichment.candidates import CANDIDATES, CandidateBuilder
+from ..enrichment.evidence import gold_hold_out
+from ..enrichment.libraries import open_kb
+from ..errors import Gener1Error
+from ..genes.geneset import GeneSet
+from ..io import atomic_open, json_line, refuse_overwriting_inputs, write_json
+from ..knowledge.store import normalise_term_name
+from .task_alignment import iter_task_rows
+
+LIBRARY_CHOICES = ("own", "all")
+#: Generalised names per set: the direct is_a / part_of parents of the top candidates (GO terms only).
+PARENTS_OF_TOP = 3
+
+
+def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score: Callable, weights: dict[str, float],
+                            kb=None, libraries: str = "own", k: int = CANDIDATES, splits: tuple[str, ...] | None = None,
+                            progress: Callable[[int, int], None] | None = None, chunk: int = 500) -> dict:
+    """Write the corpus to ``output`` (atomically) and return its report (also written to ``OUTPUT.report.json``)."""
+    if libraries not in LIBRARY_CHOICES:
+        raise Gener1Error(f"unknown candidate libraries {libraries!r}; expected one of {', '.join(LIBRARY_CHOICES)}")
+    refuse_overwriting_inputs([output], [task_path])
+    kb = open_kb(kb)
+    rows = [row for _, row in iter_task_rows(task_path)]
+    if splits:
+        rows = [r for r in rows if r.get("split") in splits]
+    if not rows:
+        raise Gener1Error("no task-alignment sets to label" + (f" in splits {', '.join(splits)}" if splits else ""),
+                          path=task_path)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[r.get("library") if libraries == "own" else "all"].append(r)
+    report = Counter()
+    per_split: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    done = 0
+    with atomic_open(output) as fh:
+        for lib, members in groups.items():
+            libs = [lib] if libraries == "own" and lib else None
+            builder = CandidateBuilder(kb, libs, k=k)
+            for start in range(0, len(members), chunk):
+                part = members[start:start + chunk]
+                sets = [GeneSet(id=str(r["id"]), genes=list(r["genes"]), gold_name=r.get("gold_name"), source="task")
+                        for r in part]
+                holds = [gold_hold_out(gs) for gs in sets]
+                lists = builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds])
+                extras = [_extras(builder, cl, ids, names) for cl, (ids, names) in zip(lists, holds)]
+                names, golds = [], []
+                for r, cl, ex in zip(part, lists, extras):
+                    for n in cl.names() + [e["name"] for e in ex]:
+                        names.append(n)
+                        golds.append(r.get("gold_name") or "")
+                terms = score(names, golds) if names else {}
+                total = np.zeros(len(names))
+                for t, values in terms.items():
+                    total += weights.get(t, 0.0) * np.asarray(values)
+                at = 0
+                for r, cl, ex in zip(part, lists, extras):
+                    m = len(cl) + len(ex)
+                    sl = slice(at, at + m)
+                    at += m
+                    term_vals = {t: [round(v, 4) for v in vals[sl]] for t, vals in terms.items()}
+                    rew = [round(float(v), 4) for v in total[sl]]
+                    row_extras = []
+                    for j, e in enumerate(ex):
+                        e = dict(e, terms={t: v[len(cl) + j] for t, v in term_vals.items()}, reward=rew[len(cl) + j])
+                        row_extras.append(e)
+                    out = {"id": r["id"], "split": r.get("split"), "library": r.get("library"),
+                           "gold_name": r.get("gold_name"), "list": cl.to_dict(),
+                           "terms": {t: v[:len(cl)] for t, v in term_vals.items()}, "reward": rew[:len(cl)],
+                           "extras": row_extras}
+                    fh.write(json_line(out))
+                    _tally(report, per_split[str(r.get("split"))], out)
+                done += len(part)
+                if progress:
+                    progress(done, len(rows))
+    summary = {"sets": len(rows), "libraries": libraries, "k": k, "weights": weights,
+               "no_candidates": report["no_candidates"], "extras_beat_every_candidate": report["extras_win"],
+               "splits": {s: {"sets": len(v["top1"]), "reward_top1": _mean(v["top1"]), "reward_best": _mean(v["best"]),
+                              "reward_best_with_extras": _mean(v["best_extras"]),
+                              "rouge_l_top1": _mean(v["rl_top1"]), "rouge_l_best": _mean(v["rl_best"])}
+                          for s, v in sorted(per_split.items())}}
+    write_json(Path(str(output) + ".report.json"), summary)
+    return summary
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def _tally(report: Counter, split: dict[str, list[float]], row: dict) -> None:
+    rew = row["reward"]
+    if not rew:
+        report["no_candidates"] += 1
+        return
+    best_extra = max((e["reward"] for e in row["extras"]), default=-np.inf)
+    report["extras_win"] += int(best_extra > max(rew))
+    split["top1"].append(rew[0])
+    split["best"].append(max(rew))
+    split["best_extras"].append(max(max(rew), best_extra))
+    rl = row["terms"].get("rouge_l")
+    if rl:
+        split["rl_top1"].append(rl[0])
+        split["rl_best"].append(max(rl))
+
+
+def _extras(builder: CandidateBuilder, clist, held_ids: set[str], held_names: set[str]) -> list[dict]:
+    """Generalised names (parents of the top candidates) and one composed name (top-1 and top-2 joined), each
+    not already a candidate and never the held-out gold term (a parent is often exactly that term)."""
+    seen = {normalise_term_name(n) for n in clist.names()} | {normalise_term_name(n) for n in held_names if n}
+    out = []
+    for c in clist.candidates[:PARENTS_OF_TOP]:
+        if not c.ancestors:
+            continue
+        for parent in builder.parents(c.term_id):
+            name = builder.term_name(parent)
+            if parent not in held_ids and name and normalise_term_name(name) not in seen:
+                seen.add(normalise_term_name(name))
+                out.append({"name": name, "origin": "parent", "of": [c.rank], "term_id": parent})
+    if len(clist) >= 2:
+        a, b = clist.candidates[0].name, clist.candidates[1].name
+        out.append({"name": f"{a} and {b}", "origin": "merge", "of": [1, 2]})
+    return out

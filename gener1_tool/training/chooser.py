@@ -1,0 +1,284 @@
+"""Train the chooser (``model.chooser``) and its confidence calibrator (``model.confidence``) on the reward-labelled
+candidates corpus (``corpora.candidates``).
+
+Protocol (all choices made without the validation and test splits, which the corpus splits by term name):
+1. The corpus' train split is cut again by hashed gold name into train_fit and train_dev (``dev_fraction``).
+2. For each (epochs, tau) of the grid, a listwise MLP is trained on train_fit (softmax over each list's scores
+   against softmax(target / tau), target = ROUGE-L or the summed reward of each candidate); the switch margin
+   ``delta`` (keep top-1 unless the best score beats it by delta) is picked with it by train_dev mean ROUGE-L.
+3. The chosen configuration is refit on the whole train split.
+4. The confidence: a logistic regression of "the chosen name is correct" (ROUGE-L ≥ ``correct_rouge_l``) on the
+   choice's features, fitted on train_dev choices (by the selected train_fit model, which never saw them), then an
+   isotonic map of its scores fitted on the validation split's choices by the final chooser.
+5. Reported: validation and test mean ROUGE-L of the choice vs top-1 (paired t-test), best-of-k, the share of
+   sets where top-1 is kept; the confidence's AUROC and expected calibration error on the test split.
+Everything goes to ``output_dir``: chooser.json, chooser.safetensors, confidence.json, chooser_report.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..enrichment.candidates import CandidateList
+from ..errors import Gener1Error
+from ..io import iter_jsonl, refuse_overwriting_inputs, write_json
+from ..knowledge.store import normalise_term_name
+from ..model.chooser import CHOOSER_VERSION, FEATURES, Chooser, ListInputs, build_network, choice_from_scores, network_input
+from ..model.confidence import CONFIDENCE_FEATURES, CONFIDENCE_VERSION, Calibrator, confidence_features
+
+TARGETS = ("rouge_l", "reward")
+
+
+@dataclass
+class ChooserConfig:
+    corpus: str
+    output_dir: str
+    target: str = "rouge_l"  # what the listwise loss aims at: the evaluation's ROUGE-L, or the summed reward
+    epochs: tuple[int, ...] = (3, 8)
+    taus: tuple[float, ...] = (0.05, 0.2)
+    deltas: tuple[float, ...] = (0.0, 0.5, 1.0)
+    hidden: int = 128
+    learning_rate: float = 1e-3
+    batch_sets: int = 32
+    dev_fraction: float = 0.15
+    correct_rouge_l: float = 0.5  # evaluation.metrics.CORRECT_ROUGE_L
+    encoder: str = "minilm"
+    seed: int = 0
+    threads: int | None = None
+
+
+@dataclass
+class _Data:
+    lists: list[CandidateList]
+    target: list[np.ndarray]
+    rouge: list[np.ndarray]
+    group: np.ndarray  # train_fit / train_dev / validation / test / other
+
+
+def read_corpus(path: str | Path, target: str, dev_fraction: float, seed: int) -> _Data:
+    if target not in TARGETS:
+        raise Gener1Error(f"unknown chooser target {target!r}; expected one of {', '.join(TARGETS)}")
+    lists, tgt, rouge, group = [], [], [], []
+    for lineno, row in iter_jsonl(path):
+        try:
+            cl = CandidateList.from_dict(row["list"])
+            rl = np.asarray(row["terms"]["rouge_l"], dtype=np.float64)
+            t = rl if target == "rouge_l" else np.asarray(row["reward"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Gener1Error(f"not a candidates-corpus row ({exc}); build one with `gener1 corpus candidates`",
+                              path=path, line=lineno) from None
+        if len(rl) != len(cl) or len(t) != len(cl):
+            raise Gener1Error(f"{len(cl)} candidates but {len(rl)} labels", path=path, line=lineno)
+        if len(cl) == 0:
+            continue
+        split = row.get("split")
+        if split == "train":
+            h = hashlib.sha256(f"{seed}:dev:{normalise_term_name(row.get('gold_name') or '')}".encode()).hexdigest()
+            split = "train_dev" if int(h[:8], 16) / 16 ** 8 < dev_fraction else "train_fit"
+        lists.append(cl)
+        tgt.append(t)
+        rouge.append(rl)
+        group.append(split if split in ("train_fit", "train_dev", "validation", "test") else "other")
+    if not lists:
+        raise Gener1Error("no set with candidates in the corpus", path=path)
+    return _Data(lists, tgt, rouge, np.array(group))
+
+
+class _Batches:
+    """Lists padded to one length, for fast listwise training: inputs (n, L, D), mask (n, L), targets (n, L)."""
+
+    def __init__(self, raw, targets, mean, std):
+        import torch
+
+        L = max(len(X) for X, _ in raw)
+        D = network_input(raw[0][0], raw[0][1], mean, std).shape[1]
+        self.x = torch.zeros(len(raw), L, D)
+        self.mask = torch.zeros(len(raw), L, dtype=torch.bool)
+        self.y = torch.zeros(len(raw), L)
+        for i, ((X, E), t) in enumerate(zip(raw, targets)):
+            m = len(X)
+            self.x[i, :m] = network_input(X, E, mean, std)
+            self.mask[i, :m] = True
+            self.y[i, :m] = torch.tensor(t, dtype=torch.float32)
+
+
+def _fit(batches: _Batches, idx: np.ndarray, *, epochs: int, tau: float, hidden: int, lr: float, batch_sets: int,
+         seed: int, tick: Callable[[], None] | None = None):
+    import torch
+
+    torch.manual_seed(seed)
+    net = build_network(batches.x.shape[2], hidden)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    rng = np.random.default_rng(seed)
+    neg = torch.finfo(torch.float32).min
+    for _ in range(epochs):
+        net.train()
+        for b in np.array_split(rng.permutation(idx), max(1, len(idx) // batch_sets)):
+            b = torch.as_tensor(b)
+            x, mask, y = batches.x[b], batches.mask[b], batches.y[b]
+            s = net(x).squeeze(-1).masked_fill(~mask, neg)
+            goal = torch.softmax((y / tau).masked_fill(~mask, neg), -1)
+            loss = -(goal * torch.log_softmax(s, -1)).masked_fill(~mask, 0.0).sum(-1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if tick:
+            tick()
+    return net.eval()
+
+
+def _scores(net, batches: _Batches, idx) -> dict[int, np.ndarray]:
+    import torch
+
+    out = {}
+    with torch.no_grad():
+        for start in range(0, len(idx), 512):
+            b = np.asarray(idx[start:start + 512])
+            s = net(batches.x[torch.as_tensor(b)]).squeeze(-1).numpy()
+            for row, i in enumerate(b):
+                out[int(i)] = s[row, : int(batches.mask[i].sum())].astype(np.float64)
+    return out
+
+
+def _picked_rouge(data: _Data, scores: dict[int, np.ndarray], delta: float) -> np.ndarray:
+    return np.array([data.rouge[i][choice_from_scores(s, delta).index] for i, s in scores.items()])
+
+
+def choice_summary(chosen: np.ndarray, top1: np.ndarray, best: np.ndarray, kept_top1: np.ndarray) -> dict:
+    """Mean ROUGE-L of a choice vs top-1 on paired sets (paired t-test), with best-of-k and how often top-1 stays."""
+    from scipy import stats
+
+    differ = np.any(chosen != top1)
+    return {"sets": int(len(chosen)), "rouge_l": round(float(chosen.mean()), 4), "top1": round(float(top1.mean()), 4),
+            "best_of_k": round(float(best.mean()), 4), "p_vs_top1": float(stats.ttest_rel(chosen, top1).pvalue) if differ else 1.0,
+            "kept_top1": round(float(kept_top1.mean()), 4), "better_than_top1": round(float(np.mean(chosen > top1)), 4),
+            "worse_than_top1": round(float(np.mean(chosen < top1)), 4)}
+
+
+def auroc_ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[float | None, float]:
+    from sklearn.metrics import roc_auc_score
+
+    auroc = float(roc_auc_score(correct, confidence)) if 0 < correct.sum() < len(correct) else None
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    ece = sum(abs(confidence[which == b].mean() - correct[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
+    return auroc, float(ece)
+
+
+def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Train, save and report; ``progress(stage, done, total)`` follows the work."""
+    import torch
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    out = Path(config.output_dir)
+    refuse_overwriting_inputs([out / name for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json")], [config.corpus])
+    t0 = time.time()
+    data = read_corpus(config.corpus, config.target, config.dev_fraction, config.seed)
+    G = data.group
+    fit_idx, dev_idx = np.where(G == "train_fit")[0], np.where(G == "train_dev")[0]
+    train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]))[0]
+    val_idx, test_idx = np.where(G == "validation")[0], np.where(G == "test")[0]
+    for name, idx in (("train", fit_idx), ("train (development part)", dev_idx), ("validation", val_idx)):
+        if len(idx) == 0:
+            raise Gener1Error(f"the corpus has no {name} sets with candidates", path=config.corpus)
+    inputs = ListInputs(config.encoder)
+    if progress:
+        progress("features", 0, len(data.lists))
+    raw = inputs.raw(data.lists)
+    if progress:
+        progress("features", len(data.lists), len(data.lists))
+    X_fit = np.concatenate([raw[i][0] for i in fit_idx])
+    mean, std = X_fit.mean(0), X_fit.std(0) + 1e-6
+    batches = _Batches(raw, data.target, mean, std)
+    grid = [(e, tau) for e in config.epochs for tau in config.taus]
+    total_epochs = sum(e for e, _ in grid) + max(config.epochs)
+    done = [0]
+
+    def tick():
+        done[0] += 1
+        if progress:
+            progress("training", done[0], total_epochs)
+
+    search, best, best_dev_scores = [], None, None
+    for epochs, tau in grid:
+        net = _fit(batches, fit_idx, epochs=epochs, tau=tau, hidden=config.hidden, lr=config.learning_rate,
+                   batch_sets=config.batch_sets, seed=config.seed, tick=tick)
+        s = _scores(net, batches, dev_idx)
+        for delta in config.deltas:
+            dev = float(_picked_rouge(data, s, delta).mean())
+            search.append({"epochs": epochs, "tau": tau, "delta": delta, "train_dev_rouge_l": round(dev, 4)})
+            if best is None or dev > best["train_dev_rouge_l"]:
+                best, best_dev_scores = search[-1], s
+    total_epochs = done[0] + best["epochs"]  # the refit's real length
+    net = _fit(batches, train_idx, epochs=best["epochs"], tau=best["tau"], hidden=config.hidden,
+               lr=config.learning_rate, batch_sets=config.batch_sets, seed=config.seed, tick=tick)
+    delta = best["delta"]
+
+    def picks_of(scores):
+        return {i: choice_from_scores(v, delta, raw[i][0]) for i, v in scores.items()}
+
+    def evaluate(idx):
+        picks = picks_of(_scores(net, batches, idx))
+        chosen = np.array([data.rouge[i][picks[i].index] for i in idx])
+        top1 = np.array([data.rouge[i][0] for i in idx])
+        best_k = np.array([data.rouge[i].max() for i in idx])
+        return picks, choice_summary(chosen, top1, best_k, np.array([picks[i].index == 0 for i in idx]))
+
+    val_picks, val_summary = evaluate(val_idx)
+    test_picks, test_summary = evaluate(test_idx) if len(test_idx) else ({}, None)
+
+    # The confidence: a logistic regression on choices the chooser did not train on (train_dev, scored by the
+    # selected train_fit model), then an isotonic map on the validation split's choices by the final chooser.
+    def conf_xy(idx, picks):
+        F = np.stack([confidence_features(data.lists[i], picks[i]) for i in idx])
+        y = np.array([data.rouge[i][picks[i].index] >= config.correct_rouge_l for i in idx], dtype=int)
+        return F, y
+
+    Fd, yd = conf_xy(dev_idx, picks_of(best_dev_scores))
+    Fv, yv = conf_xy(val_idx, val_picks)
+    for split, y in (("train (development part)", yd), ("validation", yv)):
+        if len(set(y)) < 2:
+            raise Gener1Error(f"the {split} split's choices are all correct or all wrong: no confidence can be fitted",
+                              path=config.corpus)
+    cmean, cstd = Fd.mean(0), Fd.std(0) + 1e-9
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit((Fd - cmean) / cstd, yd)
+    sv = lr.decision_function((Fv - cmean) / cstd)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(sv, yv)
+    calibrator = Calibrator({"version": CONFIDENCE_VERSION, "features": list(CONFIDENCE_FEATURES),
+                             "mean": cmean.tolist(), "std": cstd.tolist(), "coef": lr.coef_[0].tolist(),
+                             "intercept": float(lr.intercept_[0]), "isotonic_x": iso.X_thresholds_.tolist(),
+                             "isotonic_y": iso.y_thresholds_.tolist(), "correct_rouge_l": config.correct_rouge_l,
+                             "fitted_on": "logistic: train split (development part) choices; isotonic: validation "
+                                          "split choices"})
+    conf_report = None
+    if len(test_idx):
+        Ft, yt = conf_xy(test_idx, test_picks)
+        ct = np.round(calibrator.probability(Ft), 2)
+        auroc, ece = auroc_ece(ct, yt)
+        conf_report = {"split": "test", "sets": int(len(yt)), "correct_share": round(float(yt.mean()), 4),
+                       "auroc": None if auroc is None else round(auroc, 4), "ece": round(ece, 4),
+                       "distinct_values": int(len(np.unique(ct)))}
+    meta = {"version": CHOOSER_VERSION, "encoder": config.encoder, "features": list(FEATURES),
+            "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "mean": mean.tolist(), "std": std.tolist(),
+            "delta": delta, "epochs": best["epochs"], "tau": best["tau"], "target": config.target,
+            "trained_on": {"corpus": Path(config.corpus).name, "train_sets": int(len(train_idx))},
+            "validation": val_summary, "test": test_summary}
+    chooser = Chooser(meta, net)
+    out.mkdir(parents=True, exist_ok=True)
+    chooser.save(out)
+    calibrator.save(out)
+    report = {"config": asdict(config), "groups": {g: int((G == g).sum()) for g in np.unique(G)}, "search": search,
+              "chosen": best, "validation": val_summary, "test": test_summary, "confidence": conf_report,
+              "seconds": round(time.time() - t0, 1)}
+    write_json(out / "chooser_report.json", report)
+    return report

@@ -1,0 +1,274 @@
+"""The candidate list, the reward-labelled candidates corpus, the chooser and its calibrated confidence."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gener1_tool.cli import cli
+from gener1_tool.corpora.candidates import build_candidates_corpus
+from gener1_tool.enrichment.candidates import Candidate, CandidateBuilder, CandidateList
+from gener1_tool.enrichment.evidence import EvidenceBuilder
+from gener1_tool.errors import Gener1Error
+from gener1_tool.genes.geneset import GeneSet
+from gener1_tool.model.chooser import FEATURES, Chooser, choice_from_scores
+from gener1_tool.model.confidence import CONFIDENCE_FEATURES, Calibrator, confidence_features
+from gener1_tool.training.chooser import ChooserConfig, train_chooser
+from helpers import HashingEncoder
+
+
+@pytest.fixture
+def hashing_encoder(monkeypatch):
+    enc = HashingEncoder(dim=32)
+    monkeypatch.setattr("gener1_tool.model.chooser.get_encoder", lambda name: enc)
+    return enc
+
+
+# -- the candidate list ------------------------------------------------------------------------------------
+def test_candidates_are_the_evidence_terms_in_p_order_with_the_own_term_held_out(tiny_kb):
+    sets = [GeneSet(id="GO:0016558", genes=["PEX1", "PEX2", "PEX5", "PEX14"], gold_name="protein import into peroxisome matrix")]
+    builder = CandidateBuilder(tiny_kb, k=5)
+    free = builder.build_many(sets)[0]
+    held = builder.build_many(sets, hold_out=[{"GO:0016558"}], hold_out_names=[set()])[0]
+    assert free.candidates and [c.rank for c in free.candidates] == list(range(1, len(free) + 1))
+    assert [c.pvalue for c in free.candidates] == sorted(c.pvalue for c in free.candidates)
+    assert "GO:0016558" in [c.term_id for c in free.candidates]
+    assert "GO:0016558" not in [c.term_id for c in held.candidates]
+    # candidate 1 is the evidence bundle's strongest term (= enrich-top1)
+    strongest = EvidenceBuilder(tiny_kb, max_fdr=1.0, min_overlap=1, top_terms=5).build(sets[0]).strongest()
+    assert free.candidates[0].term_id == strongest.term_id
+    assert CandidateList.from_dict(json.loads(json.dumps(free.to_dict()))) == free
+    text = free.to_prompt_text([0.5] * len(free))
+    assert len(text.splitlines()) == len(free) + 1 and "choice 0.50" in text
+
+
+def _clist(names, fdrs=None, set_id="s"):
+    fdrs = fdrs or [10 ** -(8 - i) for i in range(len(names))]
+    return CandidateList(set_id=set_id, n_genes=20, n_annotated=20, candidates=[
+        Candidate(rank=i + 1, term_id=f"T{i}", name=n, library="GO_BP", overlap=10 - i, term_size=50 + 10 * i,
+                  pvalue=f / 10, fdr=f) for i, (n, f) in enumerate(zip(names, fdrs))])
+
+
+def test_choice_keeps_top1_within_the_margin():
+    assert choice_from_scores(np.array([1.0, 1.4, 0.0]), delta=0.5).index == 0
+    c = choice_from_scores(np.array([1.0, 1.6, 0.0]), delta=0.5)
+    assert c.index == 1 and c.probability == pytest.approx(np.exp(1.6) / np.exp([1.0, 1.6, 0.0]).sum())
+    assert choice_from_scores(np.zeros(0)) is None
+    assert choice_from_scores(np.array([2.0])).margin == 1.0
+
+
+# -- the corpus ----------------------------------------------------------------------------------------------
+def test_corpus_labels_every_candidate_with_the_injected_reward_and_never_offers_the_gold(tiny_kb_path, tmp_path):
+    task = tmp_path / "task.jsonl"
+    rows = [{"id": "GO:0016558", "genes": ["PEX1", "PEX2", "PEX5", "PEX14"], "gold_name": "protein import into peroxisome matrix",
+             "library": "GO_BP", "split": "train"},
+            {"id": "GO:0007031", "genes": ["PEX1", "PEX2", "PEX3", "PEX5", "PEX14", "PEX19"], "gold_name": "peroxisome organization",
+             "library": "GO_BP", "split": "validation"}]
+    task.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def score(names, golds):  # word overlap, and a constant second term
+        return {"rouge_l": [len(set(n.split()) & set(g.split())) / max(len(g.split()), 1) for n, g in zip(names, golds)],
+                "flat": [0.5] * len(names)}
+
+    out = tmp_path / "cands.jsonl"
+    summary = build_candidates_corpus(task, out, kb=tiny_kb_path, score=score, weights={"rouge_l": 1.0, "flat": 2.0})
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in got] == ["GO:0016558", "GO:0007031"]
+    for r, src in zip(got, rows):
+        names = [c["name"] for c in r["list"]["candidates"]]
+        assert names and src["gold_name"] not in names + [e["name"] for e in r["extras"]]
+        assert src["id"] not in [c["term_id"] for c in r["list"]["candidates"]] + [e.get("term_id") for e in r["extras"]]
+        expect = score(names, [src["gold_name"]] * len(names))["rouge_l"]
+        assert r["terms"]["rouge_l"] == pytest.approx(expect, abs=1e-4)
+        assert r["reward"] == pytest.approx([v + 1.0 for v in expect], abs=1e-4)
+    assert summary["sets"] == 2 and set(summary["splits"]) == {"train", "validation"}
+    assert json.loads((tmp_path / "cands.jsonl.report.json").read_text())["sets"] == 2
+    with pytest.raises(Gener1Error, match="overwrite the input"):
+        build_candidates_corpus(task, task, kb=tiny_kb_path, score=score, weights={"rouge_l": 1.0})
+
+
+# -- the chooser ----------------------------------------------------------------------------------------------
+WORDS = ["alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta", "lambda", "zeta"]
+
+
+def synthetic_corpus(path, n=360, seed=0):
+    """Lists of 6 names; where a name says "positive" it is the right one (ROUGE-L 1), wherever it stands; a third
+    of the sets have no such name and their right name is unknowable. Top-1 is right in ~1/6 of the sets."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        names = [f"{rng.choice(WORDS)} {rng.choice(WORDS)} process {j}" for j in range(6)]
+        rouge = [0.2] * 6
+        if i % 3:
+            k = rng.randrange(6)
+            names[k] = "positive " + names[k]
+            rouge[k] = 1.0
+        else:
+            rouge[rng.randrange(6)] = 0.6
+        cl = _clist(names, set_id=f"set{i}")
+        split = "train" if i < 0.7 * n else ("validation" if i < 0.85 * n else "test")
+        rows.append({"id": f"set{i}", "split": split, "library": "GO_BP", "gold_name": f"gold {i}", "list": cl.to_dict(),
+                     "terms": {"rouge_l": rouge}, "reward": rouge, "extras": []})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_a_trained_chooser_beats_top1_on_held_out_sets_and_its_confidence_separates_right_from_wrong(
+        hashing_encoder, tmp_path):
+    corpus = synthetic_corpus(tmp_path / "c.jsonl", n=600)
+    out = tmp_path / "model"
+    report = train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(out), epochs=(15,), taus=(0.1,),
+                                         deltas=(0.0,), hidden=32, threads=1))
+    val, test = report["validation"], report["test"]
+    assert val["top1"] < 0.5 and val["rouge_l"] > 0.7 and val["p_vs_top1"] < 1e-3
+    assert test["rouge_l"] > test["top1"] + 0.3 and test["kept_top1"] < 0.5
+    conf = report["confidence"]
+    assert conf["auroc"] > 0.75 and conf["distinct_values"] >= 2 and 0 <= conf["ece"] <= 1
+    for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json"):
+        assert (out / name).is_file()
+
+    # What annotation loads chooses the same way: the "positive" name, wherever it stands.
+    chooser, calibrator = Chooser.load(out), Calibrator.load(out)
+    plain = [f"{WORDS[j]} {WORDS[-j - 1]} process {j}" for j in range(6)]
+    lists = [_clist(plain[:2] + ["positive " + plain[2]] + plain[3:]), _clist(["positive " + plain[0]] + plain[1:]),
+             _clist(plain)]
+    picks = chooser.choose(lists)
+    assert [p.index for p in picks[:2]] == [2, 0]
+    confs = [calibrator.confidence(cl, p) for cl, p in zip(lists, picks)]
+    assert all(0 <= c <= 1 for c in confs) and min(confs[:2]) > confs[2]
+    assert calibrator.confidence(_clist([]), None) == 0.0
+    assert confidence_features(lists[0], picks[0]).shape == (len(CONFIDENCE_FEATURES),)
+
+
+def test_chooser_files_from_another_version_are_refused(hashing_encoder, tmp_path):
+    corpus = synthetic_corpus(tmp_path / "c.jsonl", n=300)
+    out = tmp_path / "m"
+    train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(out), epochs=(1,), taus=(0.1,), deltas=(0.0,),
+                                hidden=8, threads=1))
+    meta = json.loads((out / "chooser.json").read_text())
+    assert meta["features"] == list(FEATURES)
+    meta["features"] = meta["features"][:-1]
+    (out / "chooser.json").write_text(json.dumps(meta))
+    with pytest.raises(Gener1Error, match="retrain"):
+        Chooser.load(out)
+
+
+def test_a_malformed_corpus_row_names_its_line(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "list": {"candidates": []}}) + "\n")
+    with pytest.raises(Gener1Error, match=r"c.jsonl:1: not a candidates-corpus row"):
+        train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "o")))
+    with pytest.raises(Gener1Error, match="unknown chooser target"):
+        train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "o"), target="nope"))
+
+
+def test_cli_trains_and_reports(hashing_encoder, tmp_path):
+    corpus = synthetic_corpus(tmp_path / "c.jsonl", n=150)
+    result = CliRunner().invoke(cli, ["train", "chooser", str(corpus), "-o", str(tmp_path / "m"), "--epochs", "4",
+                                      "--tau", "0.1", "--delta", "0", "--hidden", "16", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert "validation\tROUGE-L" in result.output and "confidence\ttest: AUROC" in result.output
+
+
+# -- annotate with a chooser in the model directory -----------------------------------------------------------
+@pytest.fixture
+def chooser_model_dir(hashing_encoder, tmp_path_factory):
+    base = tmp_path_factory.mktemp("chooser")
+    out = base / "model"
+    train_chooser(ChooserConfig(corpus=str(synthetic_corpus(base / "c.jsonl", n=300)), output_dir=str(out),
+                                epochs=(3,), taus=(0.1,), deltas=(0.0,), hidden=8, threads=1))
+    return out
+
+
+class ReasoningFake:
+    """Continues each opening with one reasoning step; counts loads and calls."""
+
+    def __init__(self):
+        self.loads, self.openings = 0, []
+
+    def load(self, spec, threads=None, merge_adapter=False):
+        self.loads += 1
+        return object(), type("Tok", (), {"__call__": lambda self, t, add_special_tokens=False: {"input_ids": t.split()}})()
+
+    def generate(self, model, tokenizer, prompts, *, answer_prefix="", stop_at=None, **kwargs):
+        openings = answer_prefix if isinstance(answer_prefix, list) else [answer_prefix] * len(prompts)
+        self.openings += openings
+        return [(o or "Process: a name of its own (0.9)\nReasoning:\n<think>") + "The gene PEX1 is listed.</think>"
+                for o in openings]
+
+
+@pytest.fixture
+def reasoning_fake(monkeypatch):
+    fake = ReasoningFake()
+    monkeypatch.setattr("gener1_tool.model.load.load_model", fake.load)
+    monkeypatch.setattr("gener1_tool.model.generate.generate", fake.generate)
+    return fake
+
+
+def _run(tmp_path, model_dir, kb, **options):
+    from gener1_tool.annotation.config import AnnotateConfig
+    from gener1_tool.annotation.run import annotate
+
+    sets = tmp_path / "sets.tsv"
+    sets.write_text("id\tgenes\nperox\tPEX1 PEX2 PEX3 PEX5\nperox2\tPEX1 PEX2 PEX5\n")
+    out = tmp_path / options.pop("name", "out")
+    annotate(AnnotateConfig(inputs=[sets], output_dir=out, model=str(model_dir), kb=kb, report=False, **options))
+    return [json.loads(line) for line in (out / "annotations.jsonl").read_text().splitlines()]
+
+
+def test_name_only_annotation_is_named_by_the_chooser_without_loading_the_language_model(
+        chooser_model_dir, reasoning_fake, tiny_kb_path, tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False)
+    calibrator = Calibrator.load(chooser_model_dir)
+    assert reasoning_fake.loads == 0
+    for rec in recs:
+        assert rec["status"] == "ok" and "named_by_chooser" in rec["flags"] and "name_only" in rec["flags"]
+        chosen = rec["candidates"][rec["choice"]["rank"] - 1]
+        assert rec["name"] == chosen["name"] and rec["choice"]["term_id"] == chosen["term_id"]
+        assert sum(c["choice"] for c in rec["candidates"]) == pytest.approx(1, abs=1e-3)
+        assert rec["choice"]["calibrated"] and 0 <= rec["confidence"] <= 1
+        assert rec["raw"] == f"Process: {rec['name']} ({rec['confidence']:.2f})"
+    assert calibrator is not None
+
+
+def test_with_reasoning_the_language_model_continues_the_chosen_name(chooser_model_dir, reasoning_fake, tiny_kb_path,
+                                                                      tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path)
+    assert reasoning_fake.loads == 1
+    for rec, opening in zip(recs, reasoning_fake.openings):
+        assert opening == f"Process: {rec['name']} ({rec['confidence']:.2f})\nReasoning:\n<think>"
+        assert rec["status"] == "ok" and rec["answer"]["steps"] == ["The gene PEX1 is listed."]
+    # --no-chooser: the language model names the sets itself, as before
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="plain")
+    assert {r["name"] for r in recs} == {"a name of its own"}
+    assert all(r["candidates"] == [] and "named_by_chooser" not in r["flags"] for r in recs)
+
+
+# -- evaluate shows the choice -------------------------------------------------------------------------------
+def test_evaluate_reports_the_choice_against_top1_and_best_of_k(tmp_path):
+    from gener1_tool.evaluation import metrics
+    from gener1_tool.evaluation.evaluate import evaluate, markdown_table
+
+    rows = [("a", "regulation of cell growth", ["cell growth", "regulation of cell growth", "apoptosis"], "regulation of cell growth"),
+            ("b", "apoptotic process", ["apoptotic process", "cell death"], "apoptotic process"),
+            ("c", "DNA repair", ["DNA repair", "mismatch binding"], "mismatch binding"),
+            ("d", "translation", None, "translation")]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "name": name, "gold_name": gold, "candidates": cands}) + "\n"
+                             for i, gold, cands, name in rows))
+    ev = evaluate([str(preds)], encoders=())
+    choice = ev.summary["methods"]["p"]["datasets"][ev.datasets[0]]["choice"]
+    rl = lambda g, n: float(metrics.rouge([g], [n])["rougeL"][0])  # noqa: E731
+    assert choice["n"] == 3 and choice["k"] == 3  # the row without candidates is not judged
+    assert (choice["kept_top1"], choice["changed"], choice["changed_better"], choice["changed_worse"]) == (1, 2, 1, 1)
+    assert choice["top1_rougeL"] == pytest.approx((rl(rows[0][1], "cell growth") + 1 + 1) / 3)
+    assert choice["best_of_k_rougeL"] == pytest.approx(1.0)
+    assert choice["chosen_rougeL"] == pytest.approx((1 + 1 + rl("DNA repair", "mismatch binding")) / 3)
+    assert "The choice among each set's candidates" in markdown_table(ev)
+    preds.write_text(json.dumps({"id": "a", "name": "x", "gold_name": "y", "candidates": "not a list"}) + "\n")
+    with pytest.raises(Gener1Error, match="'candidates' must be a list"):
+        evaluate([str(preds)], encoders=())
