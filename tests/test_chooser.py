@@ -188,7 +188,7 @@ class ReasoningFake:
     """Continues each opening with one reasoning step; counts loads and calls."""
 
     def __init__(self):
-        self.loads, self.openings = 0, []
+        self.loads, self.openings, self.prompts = 0, [], []
 
     def load(self, spec, threads=None, merge_adapter=False):
         self.loads += 1
@@ -197,6 +197,7 @@ class ReasoningFake:
     def generate(self, model, tokenizer, prompts, *, answer_prefix="", stop_at=None, **kwargs):
         openings = answer_prefix if isinstance(answer_prefix, list) else [answer_prefix] * len(prompts)
         self.openings += openings
+        self.prompts += [p[-1]["content"] for p in prompts]
         return [(o or "Process: a name of its own (0.9)\nReasoning:\n<think>") + "The gene PEX1 is listed.</think>"
                 for o in openings]
 
@@ -272,3 +273,12 @@ def test_evaluate_reports_the_choice_against_top1_and_best_of_k(tmp_path):
     preds.write_text(json.dumps({"id": "a", "name": "x", "gold_name": "y", "candidates": "not a list"}) + "\n")
     with pytest.raises(Gener1Error, match="'candidates' must be a list"):
         evaluate([str(preds)], encoders=())
+
+
+def test_the_candidates_mode_reasons_on_the_compact_prompt(chooser_model_dir, reasoning_fake, tiny_kb_path, tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, mode="candidates")
+    assert all(p.startswith("Name the most prominent") and "Candidate terms" in p for p in reasoning_fake.prompts)
+    assert all("named_by_chooser" in r["flags"] for r in recs)
+    grounded = _run(tmp_path, chooser_model_dir, tiny_kb_path, name="grounded")
+    assert [r["name"] for r in grounded] == [r["name"] for r in recs]  # the chooser names the same either way
+    assert reasoning_fake.prompts[-1].startswith("Write a critical analysis")

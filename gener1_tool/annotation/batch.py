@@ -12,6 +12,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
+from ..enrichment.candidates import CandidateBuilder
 from ..enrichment.evidence import COHERENCE_FDR, COHERENCE_MIN_BACKGROUND, EvidenceBuilder, gold_hold_out
 from ..enrichment.plots import dot_plot
 from ..enrichment.run import run_enrichment, safe_names
@@ -22,7 +23,7 @@ from ..knowledge.store import KnowledgeBase
 from ..model import generate as generation
 from ..model import load as model_load
 from ..reasoning import answer as answer_format
-from ..reasoning.prompts import build_prompt
+from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
 from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
 from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
@@ -46,8 +47,10 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     # The abstention rule was set on the default KB's ~19,000-gene background; a small custom KB cannot reach it.
     abstain = config.abstain and len(builder.libs.background) >= COHERENCE_MIN_BACKGROUND
     checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
-    naming = ChooserNaming.for_run(model_spec, kb, enabled=config.chooser, mode=config.mode,
-                                   libraries=config.libraries, hold_out_terms=config.hold_out_terms)
+    naming = ChooserNaming.for_run(model_spec, enabled=config.chooser, mode=config.mode)
+    # Candidate lists: what the chooser picks from and what the compact prompt shows.
+    candidates = (CandidateBuilder(kb, config.libraries, hold_out=set(config.hold_out_terms))
+                  if naming is not None or config.mode == CANDIDATES_MODE else None)
     loaded: list = []
 
     def language_model():
@@ -80,11 +83,13 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
             evidence = builder.build_many([gs for _, gs in batch], hold_out=[ids for ids, _ in own],
                                           hold_out_names=[names for _, names in own],
                                           enrichment=enrichment[b:b + config.batch_size])
-            named = (naming.choose([gs for _, gs in batch], [ids for ids, _ in own], [names for _, names in own])
-                     if naming is not None else [None] * len(batch))
+            lists = (candidates.build_many([gs for _, gs in batch], hold_out=[ids for ids, _ in own],
+                                           hold_out_names=[names for _, names in own])
+                     if candidates is not None else [None] * len(batch))
+            named = naming.choose(lists) if naming is not None else [None] * len(batch)
             records, prompts, waiting, openings = [], [], [], []
-            for (index, gs), ev, enr, stem, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
-                                                        stems[b:b + config.batch_size], named):
+            for (index, gs), ev, enr, stem, clist, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
+                                                               stems[b:b + config.batch_size], lists, named):
                 enr = _without_held_out(enr, ev)
                 rec = _base_record(index, gs, ev, enr, config.mode)
                 rec["fingerprint"] = (fingerprints or {}).get(index)
@@ -102,7 +107,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                     if not config.reasoning:
                         _settle(rec, name_only_answer(pick), attempt=0, config=config)
                         continue
-                prompts.append(build_prompt(gs, ev, config.mode))
+                prompts.append(build_prompt(gs, ev, config.mode, candidates=clist))
                 openings.append(opening(pick) if pick is not None else "")
                 waiting.append(rec)
             if prompts:

@@ -6,11 +6,9 @@ beside it (``model.confidence``); the language model then writes the reasoning f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from ..enrichment.candidates import CandidateBuilder, CandidateList
-from ..genes.geneset import GeneSet
-from ..knowledge.store import KnowledgeBase
+from ..enrichment.candidates import CandidateList
 from ..model import load as model_load
 from ..model.chooser import Choice, Chooser
 from ..model.confidence import Calibrator
@@ -20,17 +18,14 @@ CHOOSER_FLAG = "named_by_chooser"  # the row flag of a name picked by the choose
 
 
 class ChooserNaming:
-    def __init__(self, model_dir: str | Path, kb: KnowledgeBase, libraries: Sequence[str] | None,
-                 hold_out_terms: Iterable[str] = ()):
+    def __init__(self, model_dir: str | Path):
         self.chooser = Chooser.load(model_dir)
         self.calibrator = Calibrator.load(model_dir) if Calibrator.present(model_dir) else None
-        self.builder = CandidateBuilder(kb, libraries, hold_out=hold_out_terms)
 
     @classmethod
-    def for_run(cls, model_spec: str, kb: KnowledgeBase, *, enabled: bool, mode: str,
-                libraries: Sequence[str] | None, hold_out_terms: Iterable[str]) -> "ChooserNaming | None":
+    def for_run(cls, model_spec: str, *, enabled: bool, mode: str) -> "ChooserNaming | None":
         """The run's chooser, or None (disabled, model-only prompts, or a model without one)."""
-        if not enabled or mode != "grounded":
+        if not enabled or mode == "model-only":
             return None
         path = Path(model_spec)
         if not path.is_dir():
@@ -38,13 +33,11 @@ class ChooserNaming:
                 path = model_load.resolve_model_dir(model_spec)
             except Exception:  # noqa: BLE001 - an unresolvable spec fails where the model loads, with its message
                 return None
-        return cls(path, kb, libraries, hold_out_terms) if Chooser.present(path) else None
+        return cls(path) if Chooser.present(path) else None
 
-    def choose(self, gene_sets: Sequence[GeneSet], hold_out: Sequence[Iterable[str]],
-               hold_out_names: Sequence[Iterable[str]]) -> list[dict | None]:
-        """Per set: the chosen name, its confidence and the candidate list with choice probabilities (None when
-        the set has no candidate)."""
-        lists = self.builder.build_many(gene_sets, hold_out=hold_out, hold_out_names=hold_out_names)
+    def choose(self, lists: Sequence[CandidateList]) -> list[dict | None]:
+        """Per candidate list: the chosen name, its confidence and the candidates with choice probabilities (None
+        when the set has no candidate)."""
         return [self._named(cl, choice) for cl, choice in zip(lists, self.chooser.choose(lists))]
 
     def _named(self, clist: CandidateList, choice: Choice | None) -> dict | None:

@@ -25,7 +25,7 @@ from ..genes.geneset import GeneSet
 from ..genes.readers import PROMPT_GENE_CAP, read_gene_sets
 from ..io import output_lock, refuse_overwriting_inputs
 from ..knowledge.store import KnowledgeBase
-from ..reasoning.prompts import MODES
+from ..reasoning.prompts import ANNOTATION_MODES as MODES
 from .batch import annotate_sets
 from .config import AnnotateConfig, AnnotateResult, answer_options, check_run_options, default_model
 from .records import (JSONL, REPORT, RUN_FILE, TSV, check_same_run, part_files, read_records, resume_records,

@@ -8,7 +8,7 @@ from tqdm import tqdm
 from ..annotation.config import MAX_NEW_TOKENS, AnnotateConfig
 from ..enrichment.evidence import LIBRARY_ORDERS
 from ..genes.readers import FORMATS
-from ..reasoning.prompts import MODES
+from ..reasoning.prompts import ANNOTATION_MODES as MODES
 from . import cli
 from .kb import read_id_file
 
@@ -20,7 +20,9 @@ from .kb import read_id_file
 @click.option("--model", help="Trained checkpoint or LoRA adapter directory (default: the shipped model, else the base).")
 @click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="KB file (default: the default KB).")
 @click.option("--mode", type=click.Choice(MODES), default="grounded", show_default=True,
-              help="grounded: the model reads the evidence bundle; model-only: genes only (the paper's protocol).")
+              help="grounded: the model reads the evidence bundle; candidates: the compact prompt (the set's candidate "
+                   "terms with their genes, ~4x shorter; what a model with a chooser reasons on); model-only: genes "
+                   "only (the paper's protocol).")
 @click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Input format (auto-detected: GMT, TSV/CSV, gene list, DESeq2/edgeR/limma table).")
 @click.option("--padj", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="DE tables: adjusted p-value threshold.")

@@ -1,11 +1,14 @@
-"""`gener1 corpus candidates`: the reward-labelled candidates corpus the chooser learns from."""
+"""`gener1 corpus candidates` (the reward-labelled candidates corpus the chooser learns from) and `gener1 corpus
+gene-traces` (gene-level reasoning examples on the compact candidates prompt)."""
 
 from __future__ import annotations
 
 import click
 
 from .. import paths
+from ..corpora.candidate_traces import build_candidate_traces
 from ..corpora.candidates import LIBRARY_CHOICES, build_candidates_corpus
+from ..corpora.task_alignment import parse_quota
 from ..enrichment.candidates import CANDIDATES
 from ..training.rewards import NAME_TERMS, parse_weights, score_names
 from . import corpus
@@ -46,3 +49,37 @@ def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits):
                    f"\tROUGE-L top-1 {s['rouge_l_top1']}\tbest {s['rouge_l_best']}")
     click.echo(f"generalised/composed names beat every candidate in {summary['extras_beat_every_candidate']} of "
                f"{summary['sets']} sets; {summary['no_candidates']} sets had no candidate")
+
+
+@corpus.command(name="gene-traces")
+@click.argument("task", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output JSONL (prompt/completion).")
+@click.option("--quota", default="GO_BP=200,GO_MF=60,GO_CC=60,pathway=80", show_default=True,
+              help="Examples per name kind: KIND=COUNT,... with KIND one of GO_BP, GO_MF, GO_CC, pathway.")
+@click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="Knowledge base (default: the default KB).")
+@click.option("--libraries", type=click.Choice(LIBRARY_CHOICES), default="own", show_default=True,
+              help="Candidates from each set's own library, or from every default library of the KB.")
+@click.option("--split", default="train", show_default=True, help="Task split the examples come from.")
+@click.option("--threshold", default=0.7, show_default=True, type=click.FloatRange(0, 1),
+              help="Keep an example when its name's similarity to the gold is above this (Gene-R1: 0.7).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the draw.")
+def corpus_gene_traces(task, output, quota, kb_path, libraries, split, threshold, seed):
+    """SFT examples for gene-level reasoning on the compact candidates prompt.
+
+    Each TASK set (a `gener1 corpus benchmark` JSONL) is named after its best candidate by the reward, with
+    reasoning steps that name the set's genes behind that term and the next candidates; train with
+    `gener1 train reason OUTPUT -m MODEL`.
+    """
+    weights = dict(NAME_TERMS)
+    with click.progressbar(length=1, label="writing examples", file=click.get_text_stream("stderr")) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        report = build_candidate_traces(list(task), output, kb=kb_path or paths.default_kb_path(),
+                                        score=lambda names, golds: score_names(names, golds, weights), weights=weights,
+                                        quota=parse_quota(quota), libraries=libraries, split=split,
+                                        threshold=threshold, seed=seed, progress=progress)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(report["by_kind"].items()))
+    click.echo(f"{report['examples']} examples ({kinds}); dropped: "
+               + (", ".join(f"{k} {v}" for k, v in report["dropped"].items()) or "none"))

@@ -16,7 +16,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 @train.command("chooser")
-@click.argument("corpus", type=click.Path(exists=True, dir_okay=False))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
               help="Where chooser.json, chooser.safetensors, confidence.json and chooser_report.json go: a model "
                    "directory (annotate then uses them) or a directory to copy them from.")
@@ -30,9 +30,14 @@ def _floats(text: str) -> tuple[float, ...]:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the dev cut and training.")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads.")
 def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, hidden, seed, threads):
-    """Train the chooser on a `gener1 corpus candidates` JSONL (its train split; settings picked on a development
-    part of it), fit the confidence on the validation split, and report both on validation and test."""
-    config = ChooserConfig(corpus=corpus, output_dir=output_dir, target=target,
+    """Train the chooser on `gener1 corpus candidates` JSONL files (their train split; settings picked on a
+    development part of it), fit the confidence, and report both on the validation and test splits.
+
+    \b
+    Example (the shipped chooser: GO sets with own-branch candidates, GO and pathway sets with all-library ones):
+      gener1 train chooser go_own.jsonl go_all.jsonl pathways_all.jsonl -o chooser/
+    """
+    config = ChooserConfig(corpus=list(corpus), output_dir=output_dir, target=target,
                            epochs=tuple(int(x) for x in _floats(epochs)), taus=_floats(taus), deltas=_floats(deltas),
                            hidden=hidden, seed=seed, threads=threads)
     with click.progressbar(length=1, label="chooser", file=click.get_text_stream("stderr")) as bar:
@@ -49,6 +54,9 @@ def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, hidden, seed, 
         if s:
             click.echo(f"{split}\tROUGE-L {s['rouge_l']} vs top-1 {s['top1']} (p={s['p_vs_top1']:.2g}), best-of-k "
                        f"{s['best_of_k']}, top-1 kept {100 * s['kept_top1']:.0f}%")
+            for src, b in s.get("by_corpus", {}).items():
+                click.echo(f"  {src}\tROUGE-L {b['rouge_l']} vs top-1 {b['top1']} (p={b['p_vs_top1']:.2g}), "
+                           f"{b['sets']} sets")
     c = result["confidence"]
     if c:
         click.echo(f"confidence\t{c['split']}: AUROC {c['auroc']}, ECE {c['ece']}, {c['distinct_values']} distinct values")

@@ -8,8 +8,8 @@ features). Candidate 1 is exactly the ``enrich-top1`` baseline. The same lists a
 (``training.chooser``) and for `gener1 annotate` (``model.chooser`` scores them), with the same hold-out rules
 as the evidence (the evaluation protocol's own-term hold-out included).
 
-``CandidateList.to_prompt_text`` renders the list compactly (one short line per candidate, ~150–250 tokens for
-ten) for prompts and reports.
+``CandidateList.to_prompt_text`` renders the list compactly (one short line per candidate with up to
+``GENES_PER_CANDIDATE`` overlapping genes) for the compact ``candidates`` prompt and reports.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from .evidence import EvidenceBuilder
 
 #: How many candidates a list holds: best-of-10 is the ceiling measured for a perfect chooser (docs/results.md).
 CANDIDATES = 10
+#: Overlapping genes kept per candidate: what gene-level reasoning cites (and the compact prompt shows).
+GENES_PER_CANDIDATE = 5
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,18 @@ class Candidate:
     pvalue: float
     fdr: float
     ancestors: tuple[str, ...] = ()  # GO ancestors (is_a, part_of, regulates) of a GO term; () for pathways
+    genes: tuple[str, ...] = ()  # overlapping genes of the set, input order, at most GENES_PER_CANDIDATE
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["ancestors"] = list(self.ancestors)
+        d["ancestors"], d["genes"] = list(self.ancestors), list(self.genes)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Candidate":
         d = dict(d)
         d["ancestors"] = tuple(d.get("ancestors") or ())
+        d["genes"] = tuple(d.get("genes") or ())
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
@@ -72,20 +76,21 @@ class CandidateList:
         return cls(set_id=str(d.get("set_id", "")), n_genes=int(d.get("n_genes", 0)), n_annotated=int(d.get("n_annotated", 0)),
                    candidates=[Candidate.from_dict(c) for c in d.get("candidates", [])])
 
-    def to_prompt_text(self, scores: Sequence[float] | None = None) -> str:
-        """One line per candidate: ``3. name (12/85 genes, FDR 2e-07)``; with ``scores`` (a chooser's
-        probabilities), a trailing ``, choice 0.41``."""
-        lines = [f"Candidate names ({self.n_annotated} annotated genes; overlap / term size, FDR):"]
-        for i, c in enumerate(self.candidates):
+    def to_prompt_text(self, scores: Sequence[float] | None = None, *, limit: int | None = None) -> str:
+        """One line per candidate (the first ``limit``): ``3. name (12/85, FDR 2e-07): GENE1, GENE2``; with
+        ``scores`` (a chooser's probabilities), ``, choice 0.41`` after the FDR."""
+        lines = [f"Candidate terms ({self.n_annotated} annotated genes; overlap / term size, FDR: overlapping genes):"]
+        for i, c in enumerate(self.candidates[:limit]):
             tail = f", choice {scores[i]:.2f}" if scores is not None else ""
-            lines.append(f"{c.rank}. {c.name} ({c.overlap}/{c.term_size}, FDR {_short(c.fdr)}{tail})")
+            genes = f": {', '.join(c.genes)}" + (" ..." if c.overlap > len(c.genes) else "") if c.genes else ""
+            lines.append(f"{c.rank}. {c.name} ({c.overlap}/{c.term_size}, FDR {_short(c.fdr)}{tail}){genes}")
         if not self.candidates:
             lines.append("none")
         return "\n".join(lines)
 
 
 def _short(x: float) -> str:
-    return "1" if x >= 1 else f"{x:.0e}" if x < 0.01 else f"{x:.2f}"
+    return "1" if x >= 1 else "< 1e-300" if x <= 0 else f"{x:.0e}" if x < 0.01 else f"{x:.2f}"
 
 
 class CandidateBuilder:
@@ -98,7 +103,7 @@ class CandidateBuilder:
         # confidence feature); no gene notes or overlap genes, which the list does not show.
         self.evidence = EvidenceBuilder(kb, libraries, hold_out=hold_out, hold_out_names=hold_out_names,
                                         background=background, top_terms=k, max_fdr=1.0, min_overlap=1, max_genes=0,
-                                        genes_per_term=0, max_unknown=0, max_chars=math.inf)
+                                        genes_per_term=GENES_PER_CANDIDATE, max_unknown=0, max_chars=math.inf)
 
     @property
     def libraries(self) -> list[str]:
@@ -111,7 +116,8 @@ class CandidateBuilder:
         for bundle in bundles:
             cands = [Candidate(rank=r, term_id=t.term_id, name=t.name, library=t.library, overlap=t.overlap,
                                term_size=t.term_size, pvalue=t.pvalue, fdr=t.fdr,
-                               ancestors=tuple(sorted(self.evidence.ancestors(t.term_id))) if t.library in GO_LIBRARIES else ())
+                               ancestors=tuple(sorted(self.evidence.ancestors(t.term_id))) if t.library in GO_LIBRARIES else (),
+                               genes=tuple(t.genes))
                      for r, t in enumerate(bundle.top_terms()[: self.k], 1)]
             out.append(CandidateList(set_id=bundle.set_id, n_genes=bundle.n_genes, n_annotated=bundle.n_annotated,
                                      candidates=cands))

@@ -11,6 +11,7 @@ the same text at training and inference time.
 
 from __future__ import annotations
 
+from ..enrichment.candidates import CandidateList
 from ..enrichment.evidence import EvidenceBundle
 from ..errors import Gener1Error
 from ..genes.geneset import GeneSet
@@ -18,6 +19,19 @@ from ..genes.readers import PROMPT_GENE_CAP, prompt_sample
 from . import answer
 
 MODES = ("model-only", "grounded")
+#: ``candidates``: the compact prompt (a short instruction, the set's candidate terms with their overlapping genes,
+#: and a sample of its genes: ~250 tokens where ``grounded`` takes ~1,000). What a model with a chooser reasons on,
+#: and what the gene-level reasoning corpus (``corpora.candidate_traces``) teaches.
+CANDIDATES_MODE = "candidates"
+ANNOTATION_MODES = MODES + (CANDIDATES_MODE,)
+#: Genes listed in the compact prompt (a seeded sample beyond it): the candidates show the genes that matter.
+CANDIDATE_PROMPT_GENES = 40
+#: Candidates shown in the compact prompt.
+CANDIDATE_PROMPT_TERMS = 6
+
+CANDIDATE_INSTRUCTIONS = f"""Name the most prominent biological process of this gene set, using the candidate terms below from a curated knowledge base.
+Answer "Process: <name> (<confidence>)" with a confidence from 0.00 to 1.00, or "Process: {answer.UNRELATED} (0.00)" if the genes share no process.
+Then write "Reasoning:" and one step per line inside <think></think>, each naming the genes of the set that support it."""
 
 SYSTEM = "You are an efficient and insightful assistant to a molecular biologist."
 
@@ -43,19 +57,24 @@ BASIS = {
 }
 
 
-def build_prompt(gene_set, evidence=None, mode: str = "model-only", *, max_genes: int = PROMPT_GENE_CAP) -> list[dict]:
+def build_prompt(gene_set, evidence=None, mode: str = "model-only", *, max_genes: int = PROMPT_GENE_CAP,
+                 candidates=None) -> list[dict]:
     """Chat messages (system + user) asking for the gene set's process in gener1's answer format.
 
     ``gene_set`` is a GeneSet or a plain list of symbols. ``mode="grounded"`` needs ``evidence`` (an
-    ``enrichment.evidence.EvidenceBundle`` or its dict form); model-only prompts ignore it.
-    Sets over ``max_genes`` show a sample seeded by the set ID (``genes.readers.prompt_sample``).
+    ``enrichment.evidence.EvidenceBundle`` or its dict form); model-only prompts ignore it. ``mode="candidates"``
+    needs ``candidates`` (an ``enrichment.candidates.CandidateList`` or its dict form) and lists at most
+    ``CANDIDATE_PROMPT_GENES`` genes. Sets over the gene cap show a sample seeded by the set ID
+    (``genes.readers.prompt_sample``).
     """
-    if mode not in MODES:
-        raise Gener1Error(f"unknown prompt mode {mode!r}; expected one of {', '.join(MODES)}")
+    if mode not in ANNOTATION_MODES:
+        raise Gener1Error(f"unknown prompt mode {mode!r}; expected one of {', '.join(ANNOTATION_MODES)}")
     if not isinstance(gene_set, GeneSet):
         gene_set = GeneSet(id="", genes=list(gene_set))
     if not gene_set.genes:
         raise Gener1Error(f"gene set {gene_set.id!r} has no genes to ask about")
+    if mode == CANDIDATES_MODE:
+        return _candidates_prompt(gene_set, candidates, min(max_genes, CANDIDATE_PROMPT_GENES))
     shown, total = prompt_sample(gene_set, max_genes), gene_set.size
     parts = [INSTRUCTIONS.format(basis=BASIS[mode])]
     if mode == "grounded":
@@ -80,3 +99,15 @@ def evidence_text(evidence) -> str:
     if not hasattr(evidence, "to_prompt_text"):
         raise Gener1Error(f"not an evidence bundle: {type(evidence).__name__}")
     return evidence.to_prompt_text()
+
+
+def _candidates_prompt(gene_set: GeneSet, candidates, max_genes: int) -> list[dict]:
+    if candidates is None:
+        raise Gener1Error("the candidates prompt needs the set's candidate list")
+    if isinstance(candidates, dict):
+        candidates = CandidateList.from_dict(candidates)
+    shown, total = prompt_sample(gene_set, max_genes), gene_set.size
+    listed = ", ".join(shown) + (f" (a random sample of {len(shown)} of {total})" if len(shown) < total else "")
+    text = "\n\n".join([CANDIDATE_INSTRUCTIONS, candidates.to_prompt_text(limit=CANDIDATE_PROMPT_TERMS),
+                         f"Genes ({total}): {listed}"])
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]

@@ -37,7 +37,7 @@ TARGETS = ("rouge_l", "reward")
 
 @dataclass
 class ChooserConfig:
-    corpus: str
+    corpus: str | list[str]  # one candidates corpus or several (e.g. own-branch and all-library candidates)
     output_dir: str
     target: str = "rouge_l"  # what the listwise loss aims at: the evaluation's ROUGE-L, or the summed reward
     epochs: tuple[int, ...] = (3, 8)
@@ -59,13 +59,19 @@ class _Data:
     target: list[np.ndarray]
     rouge: list[np.ndarray]
     group: np.ndarray  # train_fit / train_dev / validation / test / other
+    source: np.ndarray  # the corpus file each list came from (its name)
 
 
-def read_corpus(path: str | Path, target: str, dev_fraction: float, seed: int) -> _Data:
+def _corpus_paths(corpus) -> list[str]:
+    return [str(corpus)] if isinstance(corpus, (str, Path)) else [str(c) for c in corpus]
+
+
+def read_corpus(corpus, target: str, dev_fraction: float, seed: int) -> _Data:
     if target not in TARGETS:
         raise Gener1Error(f"unknown chooser target {target!r}; expected one of {', '.join(TARGETS)}")
-    lists, tgt, rouge, group = [], [], [], []
-    for lineno, row in iter_jsonl(path):
+    lists, tgt, rouge, group, source = [], [], [], [], []
+    rows = ((path, lineno, row) for path in _corpus_paths(corpus) for lineno, row in iter_jsonl(path))
+    for path, lineno, row in rows:
         try:
             cl = CandidateList.from_dict(row["list"])
             rl = np.asarray(row["terms"]["rouge_l"], dtype=np.float64)
@@ -85,9 +91,10 @@ def read_corpus(path: str | Path, target: str, dev_fraction: float, seed: int) -
         tgt.append(t)
         rouge.append(rl)
         group.append(split if split in ("train_fit", "train_dev", "validation", "test") else "other")
+        source.append(Path(path).name)
     if not lists:
-        raise Gener1Error("no set with candidates in the corpus", path=path)
-    return _Data(lists, tgt, rouge, np.array(group))
+        raise Gener1Error("no set with candidates in the corpus", path=_corpus_paths(corpus)[0])
+    return _Data(lists, tgt, rouge, np.array(group), np.array(source))
 
 
 class _Batches:
@@ -181,7 +188,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     if config.threads:
         torch.set_num_threads(config.threads)
     out = Path(config.output_dir)
-    refuse_overwriting_inputs([out / name for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json")], [config.corpus])
+    refuse_overwriting_inputs([out / name for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json")], _corpus_paths(config.corpus))
     t0 = time.time()
     data = read_corpus(config.corpus, config.target, config.dev_fraction, config.seed)
     G = data.group
@@ -190,7 +197,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     val_idx, test_idx = np.where(G == "validation")[0], np.where(G == "test")[0]
     for name, idx in (("train", fit_idx), ("train (development part)", dev_idx), ("validation", val_idx)):
         if len(idx) == 0:
-            raise Gener1Error(f"the corpus has no {name} sets with candidates", path=config.corpus)
+            raise Gener1Error(f"the corpus has no {name} sets with candidates", path=_corpus_paths(config.corpus)[0])
     inputs = ListInputs(config.encoder)
     if progress:
         progress("features", 0, len(data.lists))
@@ -232,7 +239,14 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
         chosen = np.array([data.rouge[i][picks[i].index] for i in idx])
         top1 = np.array([data.rouge[i][0] for i in idx])
         best_k = np.array([data.rouge[i].max() for i in idx])
-        return picks, choice_summary(chosen, top1, best_k, np.array([picks[i].index == 0 for i in idx]))
+        kept = np.array([picks[i].index == 0 for i in idx])
+        summary = choice_summary(chosen, top1, best_k, kept)
+        sources = data.source[idx]
+        if len(set(sources)) > 1:
+            summary["by_corpus"] = {src: choice_summary(chosen[sources == src], top1[sources == src],
+                                                        best_k[sources == src], kept[sources == src])
+                                    for src in sorted(set(sources))}
+        return picks, summary
 
     val_picks, val_summary = evaluate(val_idx)
     test_picks, test_summary = evaluate(test_idx) if len(test_idx) else ({}, None)
@@ -249,7 +263,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     for split, y in (("train (development part)", yd), ("validation", yv)):
         if len(set(y)) < 2:
             raise Gener1Error(f"the {split} split's choices are all correct or all wrong: no confidence can be fitted",
-                              path=config.corpus)
+                              path=_corpus_paths(config.corpus)[0])
     cmean, cstd = Fd.mean(0), Fd.std(0) + 1e-9
     lr = LogisticRegression(C=1.0, max_iter=2000).fit((Fd - cmean) / cstd, yd)
     sv = lr.decision_function((Fv - cmean) / cstd)
@@ -271,7 +285,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     meta = {"version": CHOOSER_VERSION, "encoder": config.encoder, "features": list(FEATURES),
             "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "mean": mean.tolist(), "std": std.tolist(),
             "delta": delta, "epochs": best["epochs"], "tau": best["tau"], "target": config.target,
-            "trained_on": {"corpus": Path(config.corpus).name, "train_sets": int(len(train_idx))},
+            "trained_on": {"corpus": [Path(c).name for c in _corpus_paths(config.corpus)], "train_sets": int(len(train_idx))},
             "validation": val_summary, "test": test_summary}
     chooser = Chooser(meta, net)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,86 @@
+"""Gene-level reasoning: the compact candidates prompt, the steps a chosen name rests on (each naming genes of the
+set, each gene claim read and supported by the claim check), and the SFT corpus that teaches them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gener1_tool.annotation.claims import ClaimChecker, extract_claims
+from gener1_tool.corpora.candidate_traces import build_candidate_traces
+from gener1_tool.enrichment.candidates import Candidate, CandidateBuilder, CandidateList
+from gener1_tool.errors import Gener1Error
+from gener1_tool.genes.geneset import GeneSet
+from gener1_tool.reasoning import answer
+from gener1_tool.reasoning.gene_steps import gene_level_steps
+from gener1_tool.reasoning.prompts import CANDIDATE_PROMPT_GENES, build_prompt
+
+PEROX = ["PEX1", "PEX2", "PEX3", "PEX5"]
+
+
+def _list():
+    return CandidateList("s", 30, 28, [
+        Candidate(1, "GO:1", "protein import into peroxisome matrix", "GO_BP", 4, 30, 1e-8, 2e-6, (), ("PEX1", "PEX2", "PEX5")),
+        Candidate(2, "GO:2", "peroxisome", "GO_CC", 5, 80, 1e-7, 0.0, (), ("PEX1", "PEX3")),
+        Candidate(3, "R1", "Peroxisomal protein import", "REACTOME_2011", 3, 60, 1e-6, 0.2, (), ("PEX5",)),
+        Candidate(4, "GO:4", "no genes listed", "GO_BP", 2, 60, 1e-5, 0.3)])
+
+
+def test_the_compact_prompt_lists_candidates_with_their_genes_and_a_bounded_gene_sample():
+    genes = [f"G{i}" for i in range(100)]
+    content = build_prompt(GeneSet("s", genes), mode="candidates", candidates=_list().to_dict())[1]["content"]
+    assert "1. protein import into peroxisome matrix (4/30, FDR 2e-06): PEX1, PEX2, PEX5 ..." in content
+    assert "2. peroxisome (5/80, FDR < 1e-300): PEX1, PEX3 ..." in content
+    assert f"(a random sample of {CANDIDATE_PROMPT_GENES} of 100)" in content
+    grounded = build_prompt(GeneSet("s", genes), mode="model-only")[1]["content"]
+    assert len(content) < len(grounded)  # shorter than even the genes-only prompt
+    with pytest.raises(Gener1Error, match="needs the set's candidate list"):
+        build_prompt(GeneSet("s", genes), mode="candidates")
+
+
+def test_every_step_names_a_gene_of_the_chosen_or_next_terms_and_is_read_as_a_claim():
+    steps = gene_level_steps(_list(), 0)
+    assert steps[:2] == ["PEX1 is involved in protein import into peroxisome matrix.",
+                         "PEX2 is involved in protein import into peroxisome matrix."]
+    assert steps[2] == "PEX3 is located in peroxisome (5/80 genes, FDR < 1e-300)."  # a gene not cited yet
+    assert steps[3] == "PEX5 participates in Peroxisomal protein import (3/60 genes, FDR 0.20)."
+    assert steps[-1] == "PEX1, PEX2 and PEX5 point to protein import into peroxisome matrix (4 of 28 annotated genes, FDR 2e-06)."
+    claims = extract_claims(steps)
+    assert [g for g, _ in claims] == ["PEX1", "PEX2", "PEX3", "PEX5"]
+    assert gene_level_steps(_list(), 3) == []  # no overlapping genes to cite
+    parsed = answer.parse(answer.render("protein import into peroxisome matrix", steps, 0.8))
+    assert parsed.well_formed(True) and parsed.steps == steps
+
+
+def test_claims_of_steps_built_from_the_kb_are_supported(tiny_kb):
+    gs = GeneSet("GO:0007031", PEROX + ["TP53"], gold_name="peroxisome organization")
+    clist = CandidateBuilder(tiny_kb, ["GO_BP"]).build_many([gs], hold_out=[{"GO:0007031"}], hold_out_names=[set()])[0]
+    steps = gene_level_steps(clist, 0)
+    claims = ClaimChecker(tiny_kb).check(steps, gs.genes)
+    assert claims and all(c.status == "supported" for c in claims), claims
+
+
+def test_the_corpus_names_each_set_after_its_best_candidate_and_keeps_only_close_names(tiny_kb_path, tmp_path):
+    task = tmp_path / "task.jsonl"
+    rows = [{"id": "GO:0007031", "genes": PEROX, "gold_name": "peroxisome organization", "library": "GO_BP", "split": "train"},
+            {"id": "X1", "genes": PEROX, "gold_name": "protein import", "library": "GO_BP", "split": "train"},
+            {"id": "X2", "genes": PEROX, "gold_name": "unrelated gold", "library": "GO_BP", "split": "train"},
+            {"id": "X3", "genes": PEROX, "gold_name": "validation only", "library": "GO_BP", "split": "validation"}]
+    task.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def score(names, golds):  # word overlap as both terms
+        sims = [len(set(n.split()) & set(g.split())) / len(set(g.split())) for n, g in zip(names, golds)]
+        return {"similarity": sims, "rouge_l": sims}
+
+    out = tmp_path / "traces.jsonl"
+    report = build_candidate_traces([task], out, kb=tiny_kb_path, score=score, weights={"similarity": 1, "rouge_l": 1},
+                                    quota={"GO_BP": 5}, threshold=0.5)
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in got] == ["X1"]  # the validation row is never drawn
+    assert report["dropped"] == {"below_threshold": 2} and report["examples"] == 1
+    row = got[0]
+    parsed = answer.parse(row["completion"][0]["content"])
+    assert parsed.name == "protein import into peroxisome matrix" == row["teacher_name"]
+    assert all(any(g in step for g in PEROX) for step in parsed.steps)
+    assert "Candidate terms" in row["prompt"][1]["content"] and row["chosen_rank"] >= 1
