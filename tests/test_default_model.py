@@ -48,6 +48,21 @@ def test_the_training_settings_ship_with_the_model_and_chain_the_three_stages():
     assert common.read_run_config(SHIPPED / "training") is None  # configs are passed as files, not a run dir
 
 
+def test_the_shipped_chooser_and_confidence_load_and_beat_top1_on_held_out_task_sets():
+    from gener1_tool.model.chooser import FEATURES, Chooser
+    from gener1_tool.model.confidence import Calibrator
+
+    chooser, calibrator = Chooser.load(SHIPPED), Calibrator.load(SHIPPED)
+    assert chooser.meta["features"] == list(FEATURES) and chooser.meta["encoder"] == "minilm"
+    report = json.loads((SHIPPED / "training" / "chooser.json").read_text())
+    for split in ("validation", "test"):  # splits by term name the chooser never trained on
+        assert report[split]["rouge_l"] > report[split]["top1"] and report[split]["p_vs_top1"] < 1e-3
+    assert report["confidence"]["auroc"] >= 0.75 and report["confidence"]["distinct_values"] >= 5
+    assert calibrator.meta["correct_rouge_l"] == 0.5
+    recipe = (REPO / "scripts" / "gener1-train-chooser").read_text()
+    assert "gener1 train chooser" in recipe and "gener1 corpus candidates" in recipe
+
+
 @pytest.mark.needs_data
 def test_annotate_uses_the_shipped_model_and_its_answers_parse(default_kb, tmp_path):
     sets = tmp_path / "sets.gmt"
@@ -62,3 +77,6 @@ def test_annotate_uses_the_shipped_model_and_its_answers_parse(default_kb, tmp_p
     for r in rows:
         parsed = answer.parse(r["raw"])
         assert parsed.name and parsed.steps
+        # the shipped chooser names the set among its candidates, with the calibrated confidence
+        assert "named_by_chooser" in r["flags"] and parsed.name == r["candidates"][r["choice"]["rank"] - 1]["name"]
+        assert r["choice"]["calibrated"] and parsed.confidence == r["confidence"]

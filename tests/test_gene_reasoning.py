@@ -40,7 +40,7 @@ def test_the_compact_prompt_lists_candidates_with_their_genes_and_a_bounded_gene
 
 
 def test_every_step_names_a_gene_of_the_chosen_or_next_terms_and_is_read_as_a_claim():
-    steps = gene_level_steps(_list(), 0)
+    steps = gene_level_steps(_list(), 0, related=2)
     assert steps[:2] == ["PEX1 is involved in protein import into peroxisome matrix.",
                          "PEX2 is involved in protein import into peroxisome matrix."]
     assert steps[2] == "PEX3 is located in peroxisome (5/80 genes, FDR < 1e-300)."  # a gene not cited yet
@@ -48,6 +48,7 @@ def test_every_step_names_a_gene_of_the_chosen_or_next_terms_and_is_read_as_a_cl
     assert steps[-1] == "PEX1, PEX2 and PEX5 point to protein import into peroxisome matrix (4 of 28 annotated genes, FDR 2e-06)."
     claims = extract_claims(steps)
     assert [g for g, _ in claims] == ["PEX1", "PEX2", "PEX3", "PEX5"]
+    assert len(gene_level_steps(_list(), 0)) == 4  # by default: two gene claims, one related term, the conclusion
     assert gene_level_steps(_list(), 3) == []  # no overlapping genes to cite
     parsed = answer.parse(answer.render("protein import into peroxisome matrix", steps, 0.8))
     assert parsed.well_formed(True) and parsed.steps == steps

@@ -22,7 +22,7 @@ def join_genes(genes: list[str]) -> str:
     return genes[0] if len(genes) == 1 else ", ".join(genes[:-1]) + " and " + genes[-1]
 
 
-def gene_level_steps(clist: CandidateList, chosen: int, *, gene_claims: int = 2, related: int = 2) -> list[str]:
+def gene_level_steps(clist: CandidateList, chosen: int, *, gene_claims: int = 2, related: int = 1) -> list[str]:
     """Steps for naming a set after candidate ``chosen`` (0-based): a claim for each of its first ``gene_claims``
     overlapping genes, one for a gene of each of the next ``related`` candidates, and a conclusion naming the
     chosen term's genes with its overlap and FDR. Empty when the chosen candidate lists no genes."""

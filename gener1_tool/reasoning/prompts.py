@@ -25,9 +25,9 @@ MODES = ("model-only", "grounded")
 CANDIDATES_MODE = "candidates"
 ANNOTATION_MODES = MODES + (CANDIDATES_MODE,)
 #: Genes listed in the compact prompt (a seeded sample beyond it): the candidates show the genes that matter.
-CANDIDATE_PROMPT_GENES = 40
+CANDIDATE_PROMPT_GENES = 20
 #: Candidates shown in the compact prompt.
-CANDIDATE_PROMPT_TERMS = 6
+CANDIDATE_PROMPT_TERMS = 5
 
 CANDIDATE_INSTRUCTIONS = f"""Name the most prominent biological process of this gene set, using the candidate terms below from a curated knowledge base.
 Answer "Process: <name> (<confidence>)" with a confidence from 0.00 to 1.00, or "Process: {answer.UNRELATED} (0.00)" if the genes share no process.
