@@ -275,10 +275,15 @@ def test_evaluate_reports_the_choice_against_top1_and_best_of_k(tmp_path):
         evaluate([str(preds)], encoders=())
 
 
-def test_the_candidates_mode_reasons_on_the_compact_prompt(chooser_model_dir, reasoning_fake, tiny_kb_path, tmp_path):
-    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, mode="candidates")
+def test_chooser_named_sets_are_reasoned_about_on_the_compact_prompt(chooser_model_dir, reasoning_fake, tiny_kb_path,
+                                                                     tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path)  # grounded, the default
     assert all(p.startswith("Name the most prominent") and "Candidate terms" in p for p in reasoning_fake.prompts)
     assert all("named_by_chooser" in r["flags"] for r in recs)
-    grounded = _run(tmp_path, chooser_model_dir, tiny_kb_path, name="grounded")
-    assert [r["name"] for r in grounded] == [r["name"] for r in recs]  # the chooser names the same either way
+    compact = _run(tmp_path, chooser_model_dir, tiny_kb_path, mode="candidates", name="compact")
+    assert [r["name"] for r in compact] == [r["name"] for r in recs]  # the chooser names the same either way
+    # the language model naming a set itself reads the prompt of the mode
+    _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="lm")
     assert reasoning_fake.prompts[-1].startswith("Write a critical analysis")
+    _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, mode="candidates", name="lm_compact")
+    assert reasoning_fake.prompts[-1].startswith("Name the most prominent")

@@ -107,7 +107,10 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                     if not config.reasoning:
                         _settle(rec, name_only_answer(pick), attempt=0, config=config)
                         continue
-                prompts.append(build_prompt(gs, ev, config.mode, candidates=clist))
+                # A chooser-named set is reasoned about on the compact prompt (what the shipped adapter learned
+                # gene-level reasoning on, ~4x shorter); the long grounded prompt is for sets the LM names itself.
+                prompts.append(build_prompt(gs, ev, CANDIDATES_MODE if pick is not None else config.mode,
+                                            candidates=clist))
                 openings.append(opening(pick) if pick is not None else "")
                 waiting.append(rec)
             if prompts:

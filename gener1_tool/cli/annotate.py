@@ -20,9 +20,10 @@ from .kb import read_id_file
 @click.option("--model", help="Trained checkpoint or LoRA adapter directory (default: the shipped model, else the base).")
 @click.option("--kb", "kb_path", type=click.Path(dir_okay=False), help="KB file (default: the default KB).")
 @click.option("--mode", type=click.Choice(MODES), default="grounded", show_default=True,
-              help="grounded: the model reads the evidence bundle; candidates: the compact prompt (the set's candidate "
-                   "terms with their genes, ~4x shorter; what a model with a chooser reasons on); model-only: genes "
-                   "only (the paper's protocol).")
+              help="What the language model reads when it names a set itself (--no-chooser, or a model without a "
+                   "chooser): grounded, the evidence bundle; candidates, the compact prompt (the set's candidate terms "
+                   "with their genes, what chooser-named sets are reasoned about on); model-only, the genes only (the "
+                   "paper's protocol; the chooser is not used).")
 @click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Input format (auto-detected: GMT, TSV/CSV, gene list, DESeq2/edgeR/limma table).")
 @click.option("--padj", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="DE tables: adjusted p-value threshold.")
