@@ -180,18 +180,7 @@ def features(R: list[dict]):
             cache[name] = tok.tokenize(normalise_name(name))
         return cache[name]
 
-    def lcs(a, b):
-        prev = [0] * (len(b) + 1)
-        for x in a:
-            cur = [0]
-            for j, y in enumerate(b):
-                cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-            prev = cur
-        return prev[-1]
-
-    def rl(a, b):
-        l = lcs(a, b) if a and b else 0
-        return 0.0 if l == 0 else 2 * (l / len(b)) * (l / len(a)) / (l / len(b) + l / len(a))
+    from gener1_tool.model.chooser import _rouge_l as rl  # the shipped chooser's LCS F-measure (same formula)
 
     enc = SentenceTransformer(minilm_path(), device="cpu")
     names = sorted({c["name"] for r in R for c in r["cands"]})
