@@ -1,7 +1,7 @@
 """Benchmark (issue 29): seconds per set of `gener1 annotate` end to end (model load included), today's path (the
 language model names each set from the long grounded prompt: --mode grounded --no-chooser) against the chooser
 path (the model's chooser names the set; the language model writes the reasoning on the compact candidates
-prompt: --mode candidates), name-only and with reasoning, same model, same sets, measured in one run.
+prompt: --mode candidates), name-only and with reasoning, same sets, measured in one run (today's path can run another model: --today-model).
 
 The issue's reference: the first 20 NeST sets, 2 threads: 3.9 s per set name-only and 9.4 s with reasoning on
 today's path (target: 2 s and 5 s). Prints a table with the ratios and the share of reasoning steps that name a
@@ -40,6 +40,8 @@ def gene_step_share(records: list[dict]) -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=None, help="default: the shipped model")
+    ap.add_argument("--today-model", default=None,
+                    help="the model of today's path (default: --model), e.g. the adapter shipped before the change")
     ap.add_argument("--benchmark", default="NeST")
     ap.add_argument("--sets", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
@@ -56,14 +58,16 @@ def main() -> None:
         for reasoning in (False, True):
             run_dir = out / f"{options['mode']}_{'reasoning' if reasoning else 'name_only'}"
             start = time.perf_counter()
-            annotate(AnnotateConfig(inputs=[gmt], output_dir=run_dir, model=model, reasoning=reasoning,
+            run_model = (args.today_model or model) if label == RUNS[0][0] else model
+            annotate(AnnotateConfig(inputs=[gmt], output_dir=run_dir, model=run_model, reasoning=reasoning,
                                     hold_out_own_term=True, threads=args.threads, report=False, **options))
             seconds = time.perf_counter() - start
             records = [json.loads(line) for line in (run_dir / "annotations.jsonl").read_text().splitlines()]
             named, steps = gene_step_share(records)
             rows.append((label, reasoning, seconds / len(sets), named, steps))
     base = {r[1]: r[2] for r in rows if r[0] == RUNS[0][0]}
-    print(f"model {model}; first {len(sets)} {args.benchmark} sets; {args.threads} threads; model load included")
+    print(f"model {model} (today's path: {args.today_model or model}); first {len(sets)} {args.benchmark} sets; "
+          f"{args.threads} threads; model load included")
     print("| path | answer | s per set | vs today | steps naming a gene |")
     print("|---|---|---:|---:|---:|")
     for label, reasoning, per_set, named, steps in rows:

@@ -25,6 +25,10 @@ def test_check_against_tiny_kb(tiny_kb):
     assert claims[0].evidence == "protein import into peroxisome matrix"  # the most specific matching term
     assert claims[2].evidence == "gene is not in the gene set"
     assert count(claims) == {"supported": 1, "unsupported": 3 - 1, "unknown": 1}
+    # a symbol one slip away from a set gene (a small model's copy error) is named, and stays unsupported
+    slip = ClaimChecker(tiny_kb).check(["The gene PEX11 has function for peroxisome organization."], ["PEX1", "FOO1"])
+    assert slip[0].status == "unsupported"
+    assert slip[0].evidence == "gene is not in the gene set; closest in the set: PEX1"
 
 
 def test_held_out_terms_cannot_support_a_claim(tiny_kb):

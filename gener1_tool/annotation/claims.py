@@ -14,6 +14,7 @@ matrix", "PEX26 is involved in ..."). Each claim is:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -85,7 +86,11 @@ class ClaimChecker:
         results = []
         for gene, text in extract_claims(steps):
             if gene not in members:
-                results.append(Claim(gene, text, "unsupported", "gene is not in the gene set"))
+                # A small model copying symbols from its prompt sometimes drops or swaps a letter (DLRAP1 for
+                # LDLRAP1): name the set's closest symbol so the reader sees the likely slip; the claim stays unsupported.
+                close = difflib.get_close_matches(gene, sorted(members), n=1, cutoff=0.75)
+                results.append(Claim(gene, text, "unsupported", "gene is not in the gene set"
+                                     + (f"; closest in the set: {close[0]}" if close else "")))
                 continue
             facts = self._facts(gene)
             if not facts:
