@@ -46,6 +46,13 @@ def test_the_training_settings_ship_with_the_model_and_chain_the_three_stages():
     for stage in ("warmup", "reason", "align"):
         assert f"gener1 train {stage} " in recipe
     assert common.read_run_config(SHIPPED / "training") is None  # configs are passed as files, not a run dir
+    # stage 4: gene-level reasoning on the compact prompt, continued from GRPO's adapter, then a model-only rehearsal
+    gene, rehearsal = (json.loads((SHIPPED / "training" / f"{s}.json").read_text())["config"]
+                       for s in ("gene_reason", "gene_rehearsal"))
+    assert gene["model"] == "align" and rehearsal["model"] == "gene_reason"
+    assert gene["lora"] and rehearsal["lora"] and gene["corpus"] == "gene_traces.jsonl"
+    for stage in ("gene_reason", "gene_rehearsal"):
+        assert f"-o {stage} " in recipe
 
 
 def test_the_shipped_chooser_and_confidence_load_and_beat_top1_on_held_out_task_sets():
