@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ..enrichment.candidates import CandidateList
-from ..model import load as model_load
 from ..model.chooser import Choice, Chooser
 from ..model.confidence import Calibrator
 from ..reasoning import answer as answer_format
@@ -24,16 +23,12 @@ class ChooserNaming:
 
     @classmethod
     def for_run(cls, model_spec: str, *, enabled: bool, mode: str) -> "ChooserNaming | None":
-        """The run's chooser, or None (disabled, model-only prompts, or a model without one)."""
+        """The run's chooser, or None (disabled, model-only prompts, or a model without one). Only a model directory
+        can carry one: a built-in base name never does, so it is not resolved (or converted) here."""
         if not enabled or mode == "model-only":
             return None
         path = Path(model_spec)
-        if not path.is_dir():
-            try:  # a built-in base name resolves to a cache directory (no chooser there, but say so by looking)
-                path = model_load.resolve_model_dir(model_spec)
-            except Exception:  # noqa: BLE001 - an unresolvable spec fails where the model loads, with its message
-                return None
-        return cls(path) if Chooser.present(path) else None
+        return cls(path) if path.is_dir() and Chooser.present(path) else None
 
     def choose(self, lists: Sequence[CandidateList]) -> list[dict | None]:
         """Per candidate list: the chosen name, its confidence and the candidates with choice probabilities (None

@@ -28,6 +28,7 @@ from ..io import atomic_open, json_line, refuse_overwriting_inputs, write_json
 from ..reasoning import answer
 from ..reasoning.gene_steps import gene_level_steps
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
+from .candidates import weighted_reward
 from .task_alignment import iter_task_rows, name_kind
 
 TEACHER = "gene-level"
@@ -66,7 +67,7 @@ def build_candidate_traces(task_paths: list[str | Path], output: str | Path, *, 
                 counts["no_candidates"] += 1
                 continue
             terms = score(clist.names(), [gs.gold_name] * len(clist))
-            reward = sum(weights.get(t, 0.0) * np.asarray(v) for t, v in terms.items())
+            reward = weighted_reward(terms, weights, len(clist))
             best = int(np.argmax(reward))
             if terms.get("similarity", [1.0] * len(clist))[best] <= threshold:
                 counts["below_threshold"] += 1

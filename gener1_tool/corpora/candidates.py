@@ -74,9 +74,7 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
                         names.append(n)
                         golds.append(r.get("gold_name") or "")
                 terms = score(names, golds) if names else {}
-                total = np.zeros(len(names))
-                for t, values in terms.items():
-                    total += weights.get(t, 0.0) * np.asarray(values)
+                total = weighted_reward(terms, weights, len(names))
                 at = 0
                 for r, cl, ex in zip(part, lists, extras):
                     m = len(cl) + len(ex)
@@ -105,6 +103,14 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
                           for s, v in sorted(per_split.items())}}
     write_json(Path(str(output) + ".report.json"), summary)
     return summary
+
+
+def weighted_reward(terms: dict[str, list[float]], weights: dict[str, float], n: int) -> np.ndarray:
+    """The reward of each of ``n`` names: its term values weighted as GRPO weights them (absent terms weigh 0)."""
+    total = np.zeros(n)
+    for t, values in terms.items():
+        total += weights.get(t, 0.0) * np.asarray(values)
+    return total
 
 
 def _mean(values: list[float]) -> float | None:
