@@ -91,6 +91,30 @@ def test_corpus_labels_every_candidate_with_the_injected_reward_and_never_offers
         build_candidates_corpus(task, task, kb=tiny_kb_path, score=score, weights={"rouge_l": 1.0})
 
 
+def test_corpus_contaminated_copies_are_labelled_against_the_original_gold_without_extras(tiny_kb_path, tmp_path):
+    task = tmp_path / "task.jsonl"
+    rows = [{"id": "GO:0016558", "genes": ["PEX1", "PEX2", "PEX5", "PEX14"], "gold_name": "protein import into peroxisome matrix",
+             "library": "GO_BP", "split": "train"}]
+    task.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    score = lambda names, golds: {"rouge_l": [float(n == g) for n, g in zip(names, golds)]}  # noqa: E731
+    out = tmp_path / "cands.jsonl"
+    summary = build_candidates_corpus(task, out, kb=tiny_kb_path, score=score, weights={"rouge_l": 1.0},
+                                      contamination=(50, 100))
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r.get("contamination")) for r in got] == [
+        ("GO:0016558", None), ("GO:0016558|random50", 50), ("GO:0016558|random100", 100)]
+    assert got[0]["extras"] and not got[1]["extras"] and not got[2]["extras"]
+    assert all(r["gold_name"] == rows[0]["gold_name"] and r["split"] == "train" for r in got)
+    assert all(r["list"]["n_genes"] == 4 for r in got)
+    # A wholly random copy of four peroxins is no longer a peroxisome set: its strongest candidate is weaker.
+    strongest = [min((c["fdr"] for c in r["list"]["candidates"]), default=1.0) for r in got]
+    assert strongest[2] > strongest[0]
+    assert summary["contaminated_copies"] == {"50": 1, "100": 1} and summary["splits"]["train"]["sets"] == 1
+    with pytest.raises(Gener1Error, match="percentages"):
+        build_candidates_corpus(task, tmp_path / "x.jsonl", kb=tiny_kb_path, score=score, weights={"rouge_l": 1.0},
+                                contamination=(0,))
+
+
 # -- the chooser ----------------------------------------------------------------------------------------------
 WORDS = ["alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta", "lambda", "zeta"]
 
@@ -144,6 +168,34 @@ def test_a_trained_chooser_beats_top1_on_held_out_sets_and_its_confidence_separa
     assert confidence_features(lists[0], picks[0]).shape == (len(CONFIDENCE_FEATURES),)
 
 
+def test_contaminated_copies_teach_the_confidence_not_the_chooser(hashing_encoder, tmp_path):
+    """Copies whose right name is "positive ..." (ROUGE-L 1 against the original gold) but whose evidence is weak
+    (FDR 0.5): a 100% random copy is never correct, so the calibrator learns weak evidence means low confidence; the
+    chooser itself is the same with or without them."""
+    clean = synthetic_corpus(tmp_path / "c.jsonl", n=600)
+    rows = [json.loads(line) for line in clean.read_text().splitlines()]
+    copies = []
+    for r in rows:
+        if "positive" in " ".join(c["name"] for c in r["list"]["candidates"]):
+            names = [c["name"] for c in r["list"]["candidates"]]
+            copy = dict(r, id=r["id"] + "|random100", contamination=100,
+                        list=_clist(names, fdrs=[0.5] * len(names), set_id=r["id"] + "|random100").to_dict())
+            copies.append(copy)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in rows + copies))
+    settings = dict(epochs=(15,), taus=(0.1,), deltas=(0.0,), hidden=32, threads=1)
+    plain = train_chooser(ChooserConfig(corpus=str(clean), output_dir=str(tmp_path / "plain"), **settings))
+    report = train_chooser(ChooserConfig(corpus=str(mixed), output_dir=str(tmp_path / "mixed"), **settings))
+    assert report["validation"] == plain["validation"] and report["test"] == plain["test"]
+    assert report["contaminated_copies"]["validation"] > 0 and "train_fit" not in report["contaminated_copies"]
+    random_copies = report["confidence"]["contaminated"]["100"]
+    assert random_copies["sets"] > 0 and random_copies["at_most_0.1"] > 0.9 and random_copies["below_real_twin"] > 0.9
+    chooser, calibrator = Chooser.load(tmp_path / "mixed"), Calibrator.load(tmp_path / "mixed")
+    names = ["positive " + WORDS[0] + " process 0"] + [f"{w} {w} process {j}" for j, w in enumerate(WORDS[1:6], 1)]
+    strong, weak = _clist(names), _clist(names, fdrs=[0.5] * 6)
+    assert calibrator.confidence(weak, chooser.choose([weak])[0]) < calibrator.confidence(strong, chooser.choose([strong])[0])
+
+
 def test_chooser_files_from_another_version_are_refused(hashing_encoder, tmp_path):
     corpus = synthetic_corpus(tmp_path / "c.jsonl", n=300)
     out = tmp_path / "m"
@@ -188,14 +240,15 @@ class ReasoningFake:
     """Continues each opening with one reasoning step; counts loads and calls."""
 
     def __init__(self):
-        self.loads, self.openings, self.prompts = 0, [], []
+        self.loads, self.openings, self.prompts, self.gene_lists = 0, [], [], []
 
     def load(self, spec, threads=None, merge_adapter=False):
         self.loads += 1
         return object(), type("Tok", (), {"__call__": lambda self, t, add_special_tokens=False: {"input_ids": t.split()}})()
 
-    def generate(self, model, tokenizer, prompts, *, answer_prefix="", stop_at=None, **kwargs):
+    def generate(self, model, tokenizer, prompts, *, answer_prefix="", stop_at=None, gene_lists=None, **kwargs):
         openings = answer_prefix if isinstance(answer_prefix, list) else [answer_prefix] * len(prompts)
+        self.gene_lists += list(gene_lists) if gene_lists is not None else [None] * len(prompts)
         self.openings += openings
         self.prompts += [p[-1]["content"] for p in prompts]
         return [(o or "Process: a name of its own (0.9)\nReasoning:\n<think>") + "The gene PEX1 is listed.</think>"
@@ -287,3 +340,34 @@ def test_chooser_named_sets_are_reasoned_about_on_the_compact_prompt(chooser_mod
     assert reasoning_fake.prompts[-1].startswith("Write a critical analysis")
     _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, mode="candidates", name="lm_compact")
     assert reasoning_fake.prompts[-1].startswith("Name the most prominent")
+
+
+def test_compact_prompt_reasoning_is_decoded_with_the_sets_own_symbols_unless_freed(
+        chooser_model_dir, reasoning_fake, tiny_kb_path, tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path)
+    assert sorted(list(g) for g in reasoning_fake.gene_lists) == sorted(r["genes"] for r in recs)
+    reasoning_fake.gene_lists.clear()
+    _run(tmp_path, chooser_model_dir, tiny_kb_path, constrain_gene_lists=False, name="free")
+    assert reasoning_fake.gene_lists == [None, None]
+    reasoning_fake.gene_lists.clear()
+    _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="lm")  # the long prompt's steps are not lists
+    assert reasoning_fake.gene_lists == [None, None]
+
+
+def test_a_confident_chooser_names_a_set_the_fdr_rule_would_call_unrelated(chooser_model_dir, reasoning_fake,
+                                                                           tiny_kb_path, tmp_path, monkeypatch):
+    from gener1_tool.annotation import batch, naming
+    from gener1_tool.enrichment.evidence import EvidenceBundle
+
+    monkeypatch.setattr(batch, "COHERENCE_MIN_BACKGROUND", 0)  # the tiny KB is far below the rule's background
+    monkeypatch.setattr(EvidenceBundle, "coherent", lambda self, max_fdr=None: False)  # weak evidence everywhere
+    monkeypatch.setattr(naming, "RESCUE_CONFIDENCE", 1.01)  # no pick is that confident: the rule answers
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, name="strict")
+    assert all(r["name"] == "System of unrelated proteins" and r["confidence"] == 0 for r in recs)
+    assert all("abstained_no_coherent_enrichment" in r["flags"] and r["choice"] is None for r in recs)
+    monkeypatch.setattr(naming, "RESCUE_CONFIDENCE", 0.0)  # every pick is confident enough
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, name="rescued")
+    assert all(r["name"] != "System of unrelated proteins" and r["choice"]["by"] == "chooser" for r in recs)
+    assert all("named_despite_weak_enrichment" in r["flags"] for r in recs)
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, abstain=False, name="off")
+    assert all("named_despite_weak_enrichment" not in r["flags"] for r in recs)

@@ -4,6 +4,7 @@ set, each gene claim read and supported by the claim check), and the SFT corpus 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -85,3 +86,63 @@ def test_the_corpus_names_each_set_after_its_best_candidate_and_keeps_only_close
     assert parsed.name == "protein import into peroxisome matrix" == row["teacher_name"]
     assert all(any(g in step for g in PEROX) for step in parsed.steps)
     assert "Candidate terms" in row["prompt"][1]["content"] and row["chosen_rank"] >= 1
+
+
+# -- constrained gene lists (model.constrain) ------------------------------------------------------------------
+
+SET_A = ["SCP2", "SCP2D1", "LDLRAP1", "ANXA2"]
+SET_B = ["EDN1", "EDNRA", "CDC42"]
+_LIST = re.compile(r"^(?P<genes>[A-Za-z0-9-]+(?:, [A-Za-z0-9-]+)*(?: and [A-Za-z0-9-]+)?)(?![A-Za-z0-9-])")
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory):
+    from gener1_tool.model.load import load_model, tiny_model
+
+    texts = ["<think>SCP2 and LDLRAP1 are involved in sterol transport.</think>",
+             "<think>EDN1, EDNRA and CDC42 point to endothelin receptor signaling pathway.</think>"] * 4
+    return load_model(str(tiny_model(tmp_path_factory.mktemp("tiny"), texts, seed=3)), threads=1)
+
+
+def _step_lists(text: str) -> list[list[str]]:
+    """The gene list that opens each <think> step of ``text`` (the step's first words up to the first word that is
+    neither a symbol-shaped token nor a separator)."""
+    out = []
+    for step in re.split(r"<think>", text)[1:]:
+        m = _LIST.match(step)
+        out.append(re.split(r", | and ", m.group("genes")) if m else [])
+    return out
+
+
+def test_a_constrained_step_opens_with_genes_of_its_own_set_and_a_free_one_does_not(tiny_lm):
+    from gener1_tool.model.generate import generate
+
+    model, tokenizer = tiny_lm
+    prompts, openings = ["genes: SCP2 SCP2D1 LDLRAP1 ANXA2", "genes: EDN1 EDNRA CDC42"], ["<think>", "<think>"]
+    free = generate(model, tokenizer, prompts, max_new_tokens=24, answer_prefix=openings)
+    held = generate(model, tokenizer, prompts, max_new_tokens=24, answer_prefix=openings, gene_lists=[SET_A, SET_B])
+    for text, genes in zip(held, (SET_A, SET_B)):
+        lists = _step_lists(text)
+        assert lists and lists[0], text  # every row opens its step with at least one symbol
+        for listed in lists:
+            assert listed and set(listed) <= set(genes), (text, listed)
+    # The random tiny model writes no set symbol by itself: the constraint is what put them there.
+    assert any(not (_step_lists(t)[0] and set(_step_lists(t)[0]) <= set(g)) for t, g in zip(free, (SET_A, SET_B)))
+
+
+def test_the_symbol_trie_follows_prefix_symbols_and_separators(tiny_lm):
+    from gener1_tool.model.constrain import GeneListProcessor, SymbolLists
+
+    _, tokenizer = tiny_lm
+    tables = SymbolLists.for_tokenizer(tokenizer)
+    assert SymbolLists.for_tokenizer(tokenizer) is tables  # one glue table per tokenizer
+    processor = GeneListProcessor(tables, [SET_A], start=0)
+    state = lambda text: processor._state(tokenizer(text, add_special_tokens=False)["input_ids"], processor.rows[0])  # noqa: E731
+    assert state("no opener yet") is None
+    assert state("<think>") is not None and -1 not in state("<think>")  # a symbol must come first
+    assert -1 in state("<think>SCP2") and len(state("<think>SCP2")) > 1  # SCP2 is complete, SCP2D1 may follow
+    after_comma = state("<think>SCP2,")
+    assert after_comma is not None and -1 not in after_comma  # after a comma: another symbol must follow
+    assert -1 in state("<think>SCP2, ANXA2")
+    assert state("<think>SCP2 and ANXA2 are") is None  # the list ended: the rest of the step is free
+    assert state("</think>\n<think>LDLRAP1") is not None  # a new step opens a new list

@@ -26,7 +26,7 @@ from ..reasoning import answer as answer_format
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
 from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
-from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
+from .naming import CHOOSER_FLAG, RESCUED_FLAG, ChooserNaming, name_only_answer, opening, rescues
 
 
 def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
@@ -87,7 +87,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                                            hold_out_names=[names for _, names in own])
                      if candidates is not None else [None] * len(batch))
             named = naming.choose(lists) if naming is not None else [None] * len(batch)
-            records, prompts, waiting, openings = [], [], [], []
+            records, prompts, waiting, openings, gene_lists = [], [], [], [], []
             for (index, gs), ev, enr, stem, clist, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
                                                                stems[b:b + config.batch_size], lists, named):
                 enr = _without_held_out(enr, ev)
@@ -98,26 +98,30 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 if not gs.genes:
                     rec.update(status=STATUS_EMPTY, name="", attempts=0)
                     continue
-                if abstain and not ev.coherent():
+                weak = abstain and not ev.coherent()
+                if weak and not rescues(pick):
                     _abstain(rec, ev)
                     continue
                 if pick is not None:
                     rec.update(choice=pick["choice"], candidates=pick["candidates"],
-                               flags=[*rec["flags"], CHOOSER_FLAG])
+                               flags=[*rec["flags"], CHOOSER_FLAG, *([RESCUED_FLAG] if weak else [])])
                     if not config.reasoning:
                         _settle(rec, name_only_answer(pick), attempt=0, config=config)
                         continue
                 # A chooser-named set is reasoned about on the compact prompt (what the shipped adapter learned
                 # gene-level reasoning on, ~4x shorter); the long grounded prompt is for sets the LM names itself.
-                prompts.append(build_prompt(gs, ev, CANDIDATES_MODE if pick is not None else config.mode,
-                                            candidates=clist))
+                prompt_mode = CANDIDATES_MODE if pick is not None else config.mode
+                prompts.append(build_prompt(gs, ev, prompt_mode, candidates=clist))
                 openings.append(opening(pick) if pick is not None else "")
+                # Gene-level steps (what the compact prompt's reasoning was trained on) open with genes of the set.
+                gene_lists.append(gs.genes if config.constrain_gene_lists and prompt_mode == CANDIDATES_MODE else None)
                 waiting.append(rec)
             if prompts:
                 model, tokenizer = language_model()
                 texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
                                             batch_size=config.batch_size, seed=config.seed, stop_at=stop_at,
                                             answer_prefix=openings if any(openings) else "",
+                                            gene_lists=gene_lists if any(gene_lists) else None,
                                             on_step=_within_batch(progress, already + b, len(batch), total))
                 n_generated += len(texts)
                 n_tokens += sum(len(tokenizer(t[len(o):], add_special_tokens=False)["input_ids"])
@@ -132,7 +136,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
             if config.force_format:
                 later.append((config.retries + 2, {"seed": config.seed, "answer_prefix": answer_format.ANSWER_PREFIX}))
             for attempt, how in later:
-                again = [(rec, p, o) for rec, p, o in zip(waiting, prompts, openings)
+                again = [(rec, p, o, g) for rec, p, o, g in zip(waiting, prompts, openings, gene_lists)
                          if rec["status"] == STATUS_FORMAT_ERROR]
                 forced = "answer_prefix" in how
                 if forced:  # the forced "Process:" opening is for answers the model opens itself
@@ -140,12 +144,14 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 if not again:
                     continue
                 model, tokenizer = language_model()
-                if any(o for _, _, o in again):  # chooser-named rows (never in the forced attempt)
-                    how = dict(how, answer_prefix=[o for _, _, o in again])
-                retry_texts = generation.generate(model, tokenizer, [p for _, p, _ in again], max_new_tokens=config.max_new_tokens,
+                if any(o for _, _, o, _ in again):  # chooser-named rows (never in the forced attempt)
+                    how = dict(how, answer_prefix=[o for _, _, o, _ in again])
+                if any(g for _, _, _, g in again):
+                    how = dict(how, gene_lists=[g for _, _, _, g in again])
+                retry_texts = generation.generate(model, tokenizer, [p for _, p, _, _ in again], max_new_tokens=config.max_new_tokens,
                                        batch_size=config.batch_size, stop_at=stop_at, **how)
                 n_generated += len(retry_texts)
-                for (rec, _, _), text in zip(again, retry_texts):
+                for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)
             for rec, (_, gs), ev in zip(records, batch, evidence):
                 if rec["status"] != STATUS_EMPTY:

@@ -70,6 +70,10 @@ class AnnotateConfig:
     # Name grounded sets with the model's chooser (annotation.naming) when its directory carries one; the language
     # model then writes the reasoning. False (--no-chooser): the language model names them itself.
     chooser: bool = True
+    # Decode the gene list that opens each reasoning step on the compact prompt from the set's own symbols
+    # (model.constrain): the small model's copy slips ("DLRAP1" for LDLRAP1) become claims about the right genes.
+    # False (--free-gene-lists): free decoding.
+    constrain_gene_lists: bool = True
     report: bool = True
 
 
@@ -83,7 +87,8 @@ MAX_NEW_TOKENS = 4096
 #: other values.
 ANSWER_OPTIONS = ("mode", "input_format", "padj", "lfc", "top", "max_new_tokens", "retries", "retry_temperature",
                   "force_format", "stop_repeated_steps", "reasoning", "seed", "require_reasoning", "libraries",
-                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr", "abstain", "chooser")
+                  "evidence_order", "hold_out_terms", "hold_out_own_term", "enrich_method", "fdr", "abstain", "chooser",
+                  "constrain_gene_lists")
 
 
 def answer_options(config: AnnotateConfig, model_spec: str, kb_path: Path) -> dict:

@@ -70,10 +70,14 @@ from .kb import read_id_file
               help="Ask the model about every set. By default a set whose strongest enriched term has FDR > 1e-3 "
                    "(none of 300 real validation sets, 99.7% of random ones) is answered 'System of unrelated "
                    "proteins' with confidence 0 from its evidence (flagged abstained_no_coherent_enrichment).")
+@click.option("--free-gene-lists", is_flag=True,
+              help="Decode reasoning steps freely. By default, on the compact (candidates) prompt, the genes that open "
+                   "each step are decoded from the set's own symbols only, so a claim is about a gene of the set.")
 @click.option("--no-report", is_flag=True, help="Skip the HTML report.")
 def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, top, start, limit, resume, batch_size,
              max_new_tokens, retries, force_format, stop_repeats, name_only, seed, threads, workers, no_reasoning_required, libraries,
-             evidence_order, hold_out_terms, hold_out_own_term, no_chooser, no_abstain, no_report):
+             evidence_order, hold_out_terms, hold_out_own_term, no_chooser, no_abstain, free_gene_lists,
+             no_report):
     """Name the biological process of every gene set, with reasoning, a confidence, a claim check
     against the KB, and the classical enrichment beside it.
 
@@ -89,6 +93,7 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
         seed=seed, threads=threads, workers=workers,
         require_reasoning=not no_reasoning_required, libraries=list(libraries) or None, evidence_order=evidence_order,
         hold_out_terms=read_id_file(hold_out_terms), hold_out_own_term=hold_out_own_term, abstain=not no_abstain, chooser=not no_chooser,
+        constrain_gene_lists=not free_gene_lists,
         report=not no_report)
     from ..annotation.run import annotate as run_annotation  # deferred: pandas and matplotlib load when it runs
 

@@ -28,7 +28,12 @@ from . import corpus
 @click.option("--split", "splits", multiple=True, metavar="SPLIT",
               help="Only sets of this task split, repeatable (default: every split; the chooser trains on 'train' "
                    "and checks on 'validation').")
-def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits):
+@click.option("--contaminate", "contamination", multiple=True, type=click.IntRange(1, 100), metavar="PERCENT",
+              help="Also write a seeded copy of each set with this share of its genes replaced by random genes, "
+                   "repeatable (e.g. --contaminate 50 --contaminate 100): the confidence calibrator learns from them "
+                   "that a random set's pick is not a confident one; the chooser does not train on them.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the random genes.")
+def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, contamination, seed):
     """Label every candidate name of each task-alignment set with the reward against its gold name.
 
     TASK is a `gener1 corpus benchmark` JSONL. Each set's own term is held out, as in evaluation; candidates are
@@ -43,7 +48,7 @@ def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits):
         summary = build_candidates_corpus(task, output, kb=kb_path or paths.default_kb_path(),
                                           score=lambda names, golds: score_names(names, golds, weights),
                                           weights=weights, libraries=libraries, k=k, splits=tuple(splits) or None,
-                                          progress=progress)
+                                          progress=progress, contamination=tuple(contamination), seed=seed)
     for split, s in summary["splits"].items():
         click.echo(f"{split}\t{s['sets']} sets\treward top-1 {s['reward_top1']}\tbest {s['reward_best']}"
                    f"\tROUGE-L top-1 {s['rouge_l_top1']}\tbest {s['rouge_l_best']}")

@@ -9,6 +9,11 @@ One JSON line per set::
      "reward": [...],                                     # weighted sum of the terms, per candidate
      "extras": [{"name", "origin": "parent"|"merge", "of": [ranks], "terms": {...}, "reward"}]}
 
+With ``contamination`` levels (e.g. 50, 100), each set also gets seeded copies with that share of its genes replaced
+by random genes of the candidate libraries' universe (``datasets.contamination``, Hu et al.'s protocol), rows marked
+``"contamination": level`` and labelled against the original gold name (no extras). The chooser does not learn
+from them; the confidence calibrator does, so that a random set's pick is not called confident (issue 26).
+
 Candidates come from the set's own GO branch (``libraries="own"``, what evaluation does for GO benchmarks) or from
 every default library of the KB (``"all"``). The split is the task corpus' (by term name), so the chooser's
 validation split never shares a name with its training split. The scorer is injected (``score``: names, golds →
@@ -23,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..datasets.contamination import contaminate
 from ..enrichment.candidates import CANDIDATES, CandidateBuilder
 from ..enrichment.evidence import gold_hold_out
 from ..enrichment.libraries import open_kb
@@ -39,8 +45,11 @@ PARENTS_OF_TOP = 3
 
 def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score: Callable, weights: dict[str, float],
                             kb=None, libraries: str = "own", k: int = CANDIDATES, splits: tuple[str, ...] | None = None,
-                            progress: Callable[[int, int], None] | None = None, chunk: int = 500) -> dict:
+                            progress: Callable[[int, int], None] | None = None, chunk: int = 500,
+                            contamination: tuple[int, ...] = (), seed: int = 0) -> dict:
     """Write the corpus to ``output`` (atomically) and return its report (also written to ``OUTPUT.report.json``)."""
+    if any(not 0 < level <= 100 for level in contamination):
+        raise Gener1Error(f"contamination levels are percentages in 1..100, got {list(contamination)}")
     if libraries not in LIBRARY_CHOICES:
         raise Gener1Error(f"unknown candidate libraries {libraries!r}; expected one of {', '.join(LIBRARY_CHOICES)}")
     refuse_overwriting_inputs([output], [task_path])
@@ -61,13 +70,24 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
         for lib, members in groups.items():
             libs = [lib] if libraries == "own" and lib else None
             builder = CandidateBuilder(kb, libs, k=k)
+            universe = kb.annotated_symbols(builder.libraries) if contamination else set()
             for start in range(0, len(members), chunk):
-                part = members[start:start + chunk]
+                clean = members[start:start + chunk]
                 sets = [GeneSet(id=str(r["id"]), genes=list(r["genes"]), gold_name=r.get("gold_name"), source="task")
-                        for r in part]
+                        for r in clean]
                 holds = [gold_hold_out(gs) for gs in sets]
+                levels = [0] * len(sets)
+                part = list(clean)
+                if contamination:  # the copies keep their original's hold-out (its own term is still not a candidate)
+                    copies = contaminate(sets, universe, contamination, seed=seed)
+                    per = len(contamination)
+                    part += [clean[i // per] for i in range(len(copies))]
+                    holds += [holds[i // per] for i in range(len(copies))]
+                    levels += [contamination[i % per] for i in range(len(copies))]
+                    sets += copies
                 lists = builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds])
-                extras = [_extras(builder, cl, ids, names) for cl, (ids, names) in zip(lists, holds)]
+                extras = [_extras(builder, cl, ids, names) if level == 0 else []
+                          for cl, (ids, names), level in zip(lists, holds, levels)]
                 names, golds = [], []
                 for r, cl, ex in zip(part, lists, extras):
                     for n in cl.names() + [e["name"] for e in ex]:
@@ -76,7 +96,7 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
                 terms = score(names, golds) if names else {}
                 total = weighted_reward(terms, weights, len(names))
                 at = 0
-                for r, cl, ex in zip(part, lists, extras):
+                for r, gs, cl, ex, level in zip(part, sets, lists, extras, levels):
                     m = len(cl) + len(ex)
                     sl = slice(at, at + m)
                     at += m
@@ -86,17 +106,22 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
                     for j, e in enumerate(ex):
                         e = dict(e, terms={t: v[len(cl) + j] for t, v in term_vals.items()}, reward=rew[len(cl) + j])
                         row_extras.append(e)
-                    out = {"id": r["id"], "split": r.get("split"), "library": r.get("library"),
+                    out = {"id": r["id"] if not level else gs.id, "split": r.get("split"), "library": r.get("library"),
                            "gold_name": r.get("gold_name"), "list": cl.to_dict(),
                            "terms": {t: v[:len(cl)] for t, v in term_vals.items()}, "reward": rew[:len(cl)],
                            "extras": row_extras}
+                    if level:
+                        out["contamination"] = level
+                        report[f"copies_{level}"] += 1
+                    else:
+                        _tally(report, per_split[str(r.get("split"))], out)
                     fh.write(json_line(out))
-                    _tally(report, per_split[str(r.get("split"))], out)
-                done += len(part)
+                done += len(clean)
                 if progress:
                     progress(done, len(rows))
     summary = {"sets": len(rows), "libraries": libraries, "k": k, "weights": weights,
                "no_candidates": report["no_candidates"], "extras_beat_every_candidate": report["extras_win"],
+               "contaminated_copies": {str(level): report[f"copies_{level}"] for level in contamination},
                "splits": {s: {"sets": len(v["top1"]), "reward_top1": _mean(v["top1"]), "reward_best": _mean(v["best"]),
                               "reward_best_with_extras": _mean(v["best_extras"]),
                               "rouge_l_top1": _mean(v["rl_top1"]), "rouge_l_best": _mean(v["rl_best"])}

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from .constrain import GeneListProcessor, SymbolLists
+
 Prompt = "str | list[dict]"  # a plain user message, or chat messages [{"role": ..., "content": ...}, ...]
 
 
@@ -55,7 +57,8 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
              prefix_cache: bool = True, answer_prefix: str | Sequence[str] = "", min_fill: float = MIN_BATCH_FILL,
              stop_at: Callable[[str], int | None] | None = None,
-             on_step: Callable[[float], None] | None = None) -> list[str]:
+             on_step: Callable[[float], None] | None = None,
+             gene_lists: Sequence[Sequence[str] | None] | None = None) -> list[str]:
     """Generate one completion per prompt and return the decoded new text (special tokens removed), in order.
 
     Prompts are sorted by length and batched by ``plan_batches`` so each batch pads little; the output keeps
@@ -76,13 +79,19 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
 
     ``answer_prefix``: text the answer is opened with (one for every prompt, or one per prompt); it is part of the
     returned text.
+
+    ``gene_lists``: per prompt, the gene symbols its reasoning steps may open with (``model.constrain``): the gene
+    list after each ``<think>`` is decoded from these symbols only. None (or None for a prompt): free decoding.
     """
     import torch
-    from transformers import GenerationConfig, StoppingCriteriaList
+    from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
     openings = [answer_prefix] * len(prompts) if isinstance(answer_prefix, str) else list(answer_prefix)
     if len(openings) != len(prompts):
         raise ValueError(f"{len(openings)} answer prefixes for {len(prompts)} prompts")
+    if gene_lists is not None and len(gene_lists) != len(prompts):
+        raise ValueError(f"{len(gene_lists)} gene lists for {len(prompts)} prompts")
+    symbol_tables = SymbolLists.for_tokenizer(tokenizer) if gene_lists is not None and any(gene_lists) else None
     texts = [render_prompt(tokenizer, p) + o for p, o in zip(prompts, openings)]
     if not texts:
         return []
@@ -129,10 +138,12 @@ def generate(model, tokenizer, prompts: Sequence, *, max_new_tokens: int = 256, 
             if on_step is not None:
                 criteria.append(_Heartbeat(on_step, finished_rows, len(idx), len(texts), start, max_new_tokens))
             stopping = StoppingCriteriaList(criteria) if criteria else None
+            processors = (LogitsProcessorList([GeneListProcessor(symbol_tables, [gene_lists[i] for i in idx], start)])
+                          if symbol_tables is not None else None)
             with torch.inference_mode():
                 # `cache=` is the name generate() takes from transformers 5.24 (`past_key_values=` warned per batch)
                 out = model.generate(**enc, cache=cache, generation_config=gen_config,
-                                     stopping_criteria=stopping)
+                                     stopping_criteria=stopping, logits_processor=processors)
             for i, row in zip(idx, out[:, start:]):
                 text = openings[i] + tokenizer.decode(row, skip_special_tokens=True)
                 cut = stop_at(text) if stop_at is not None else None

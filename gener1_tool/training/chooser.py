@@ -9,7 +9,10 @@ Protocol (all choices made without the validation and test splits, which the cor
 3. The chosen configuration is refit on the whole train split.
 4. The confidence: a logistic regression of "the chosen name is correct" (ROUGE-L ≥ ``correct_rouge_l``) on the
    choice's features, fitted on train_dev choices (by the selected train_fit model, which never saw them), then an
-   isotonic map of its scores fitted on the validation split's choices by the final chooser.
+   isotonic map of its scores fitted on the validation split's choices by the final chooser. Contaminated copies
+   in the corpus (``gener1 corpus candidates --contaminate``) join both fits, never the chooser's: a half-random
+   copy is labelled like any set (its pick against the original gold), a wholly random one is never correct (its
+   right answer is "unrelated", whatever a candidate's words share with the original's name).
 5. Reported: validation and test mean ROUGE-L of the choice vs top-1 (paired t-test), best-of-k, the share of
    sets where top-1 is kept; the confidence's AUROC and expected calibration error on the test split.
 Everything goes to ``output_dir``: chooser.json, chooser.safetensors, confidence.json, chooser_report.json.
@@ -25,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..datasets.contamination import split_id
 from ..enrichment.candidates import CandidateList
 from ..errors import Gener1Error
 from ..io import iter_jsonl, refuse_overwriting_inputs, write_json
@@ -60,6 +64,7 @@ class _Data:
     rouge: list[np.ndarray]
     group: np.ndarray  # train_fit / train_dev / validation / test / other
     source: np.ndarray  # the corpus file each list came from (its name)
+    contamination: np.ndarray  # the share of random genes (0: a real set)
 
 
 def _corpus_paths(corpus) -> list[str]:
@@ -69,7 +74,7 @@ def _corpus_paths(corpus) -> list[str]:
 def read_corpus(corpus, target: str, dev_fraction: float, seed: int) -> _Data:
     if target not in TARGETS:
         raise Gener1Error(f"unknown chooser target {target!r}; expected one of {', '.join(TARGETS)}")
-    lists, tgt, rouge, group, source = [], [], [], [], []
+    lists, tgt, rouge, group, source, level = [], [], [], [], [], []
     rows = ((path, lineno, row) for path in _corpus_paths(corpus) for lineno, row in iter_jsonl(path))
     for path, lineno, row in rows:
         try:
@@ -87,14 +92,18 @@ def read_corpus(corpus, target: str, dev_fraction: float, seed: int) -> _Data:
         if split == "train":
             h = hashlib.sha256(f"{seed}:dev:{normalise_term_name(row.get('gold_name') or '')}".encode()).hexdigest()
             split = "train_dev" if int(h[:8], 16) / 16 ** 8 < dev_fraction else "train_fit"
+        contamination = int(row.get("contamination") or 0)
+        if contamination and split == "train_fit":
+            continue  # copies serve the calibrator, which never fits on train_fit
         lists.append(cl)
         tgt.append(t)
         rouge.append(rl)
         group.append(split if split in ("train_fit", "train_dev", "validation", "test") else "other")
         source.append(Path(path).name)
+        level.append(contamination)
     if not lists:
         raise Gener1Error("no set with candidates in the corpus", path=_corpus_paths(corpus)[0])
-    return _Data(lists, tgt, rouge, np.array(group), np.array(source))
+    return _Data(lists, tgt, rouge, np.array(group), np.array(source), np.array(level, dtype=int))
 
 
 class _Batches:
@@ -168,6 +177,23 @@ def choice_summary(chosen: np.ndarray, top1: np.ndarray, best: np.ndarray, kept_
             "worse_than_top1": round(float(np.mean(chosen < top1)), 4)}
 
 
+def _copies_report(data: _Data, real_idx, real_conf, copy_idx, copy_conf) -> dict:
+    """Per contamination level of the test copies: how many, the median confidence, the share at ≤ 0.1, and the share
+    less confident than their real twin (matched by corpus file and original id)."""
+    twin = {(data.source[i], data.lists[i].set_id): c for i, c in zip(real_idx, real_conf)}
+    out = {}
+    for level in sorted(set(data.contamination[copy_idx])):
+        at = data.contamination[copy_idx] == level
+        conf = copy_conf[at]
+        pairs = [(c, twin.get((data.source[i], split_id(data.lists[i].set_id)[0])))
+                 for i, c in zip(copy_idx[at], conf)]
+        below = [c < t for c, t in pairs if t is not None]
+        out[str(level)] = {"sets": int(at.sum()), "median_confidence": round(float(np.median(conf)), 2),
+                           "at_most_0.1": round(float(np.mean(conf <= 0.1)), 4),
+                           "below_real_twin": round(float(np.mean(below)), 4) if below else None}
+    return out
+
+
 def auroc_ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[float | None, float]:
     from sklearn.metrics import roc_auc_score
 
@@ -191,10 +217,12 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     refuse_overwriting_inputs([out / name for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json")], _corpus_paths(config.corpus))
     t0 = time.time()
     data = read_corpus(config.corpus, config.target, config.dev_fraction, config.seed)
-    G = data.group
-    fit_idx, dev_idx = np.where(G == "train_fit")[0], np.where(G == "train_dev")[0]
-    train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]))[0]
-    val_idx, test_idx = np.where(G == "validation")[0], np.where(G == "test")[0]
+    G, real = data.group, data.contamination == 0
+    fit_idx, dev_idx = np.where((G == "train_fit") & real)[0], np.where((G == "train_dev") & real)[0]
+    train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]) & real)[0]
+    val_idx, test_idx = np.where((G == "validation") & real)[0], np.where((G == "test") & real)[0]
+    # Contaminated copies: for the confidence only.
+    dev_copies, val_copies, test_copies = (np.where((G == g) & ~real)[0] for g in ("train_dev", "validation", "test"))
     for name, idx in (("train", fit_idx), ("train (development part)", dev_idx), ("validation", val_idx)):
         if len(idx) == 0:
             raise Gener1Error(f"the corpus has no {name} sets with candidates", path=_corpus_paths(config.corpus)[0])
@@ -220,9 +248,9 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     for epochs, tau in grid:
         net = _fit(batches, fit_idx, epochs=epochs, tau=tau, hidden=config.hidden, lr=config.learning_rate,
                    batch_sets=config.batch_sets, seed=config.seed, tick=tick)
-        s = _scores(net, batches, dev_idx)
+        s = _scores(net, batches, np.concatenate([dev_idx, dev_copies]))
         for delta in config.deltas:
-            dev = float(_picked_rouge(data, s, delta).mean())
+            dev = float(_picked_rouge(data, {i: s[i] for i in dev_idx}, delta).mean())
             search.append({"epochs": epochs, "tau": tau, "delta": delta, "train_dev_rouge_l": round(dev, 4)})
             if best is None or dev > best["train_dev_rouge_l"]:
                 best, best_dev_scores = search[-1], s
@@ -250,16 +278,19 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
 
     val_picks, val_summary = evaluate(val_idx)
     test_picks, test_summary = evaluate(test_idx) if len(test_idx) else ({}, None)
+    val_picks.update(picks_of(_scores(net, batches, val_copies)))
+    test_picks.update(picks_of(_scores(net, batches, test_copies)))
 
     # The confidence: a logistic regression on choices the chooser did not train on (train_dev, scored by the
     # selected train_fit model), then an isotonic map on the validation split's choices by the final chooser.
     def conf_xy(idx, picks):
         F = np.stack([confidence_features(data.lists[i], picks[i]) for i in idx])
-        y = np.array([data.rouge[i][picks[i].index] >= config.correct_rouge_l for i in idx], dtype=int)
+        y = np.array([data.contamination[i] < 100 and data.rouge[i][picks[i].index] >= config.correct_rouge_l
+                      for i in idx], dtype=int)
         return F, y
 
-    Fd, yd = conf_xy(dev_idx, picks_of(best_dev_scores))
-    Fv, yv = conf_xy(val_idx, val_picks)
+    Fd, yd = conf_xy(np.concatenate([dev_idx, dev_copies]), picks_of(best_dev_scores))
+    Fv, yv = conf_xy(np.concatenate([val_idx, val_copies]), val_picks)
     for split, y in (("train (development part)", yd), ("validation", yv)):
         if len(set(y)) < 2:
             raise Gener1Error(f"the {split} split's choices are all correct or all wrong: no confidence can be fitted",
@@ -273,7 +304,8 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
                              "intercept": float(lr.intercept_[0]), "isotonic_x": iso.X_thresholds_.tolist(),
                              "isotonic_y": iso.y_thresholds_.tolist(), "correct_rouge_l": config.correct_rouge_l,
                              "fitted_on": "logistic: train split (development part) choices; isotonic: validation "
-                                          "split choices"})
+                                          "split choices" + (f"; with {len(dev_copies)} and {len(val_copies)} "
+                                                             "contaminated copies" if len(val_copies) else "")})
     conf_report = None
     if len(test_idx):
         Ft, yt = conf_xy(test_idx, test_picks)
@@ -282,6 +314,9 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
         conf_report = {"split": "test", "sets": int(len(yt)), "correct_share": round(float(yt.mean()), 4),
                        "auroc": None if auroc is None else round(auroc, 4), "ece": round(ece, 4),
                        "distinct_values": int(len(np.unique(ct)))}
+        if len(test_copies):
+            conf_report["contaminated"] = _copies_report(data, test_idx, ct, test_copies,
+                                                         np.round(calibrator.probability(conf_xy(test_copies, test_picks)[0]), 2))
     meta = {"version": CHOOSER_VERSION, "encoder": config.encoder, "features": list(FEATURES),
             "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "mean": mean.tolist(), "std": std.tolist(),
             "delta": delta, "epochs": best["epochs"], "tau": best["tau"], "target": config.target,
@@ -291,7 +326,8 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     out.mkdir(parents=True, exist_ok=True)
     chooser.save(out)
     calibrator.save(out)
-    report = {"config": asdict(config), "groups": {g: int((G == g).sum()) for g in np.unique(G)}, "search": search,
+    report = {"config": asdict(config), "groups": {g: int(((G == g) & real).sum()) for g in np.unique(G)},
+              "contaminated_copies": {g: int(((G == g) & ~real).sum()) for g in np.unique(G[~real])}, "search": search,
               "chosen": best, "validation": val_summary, "test": test_summary, "confidence": conf_report,
               "seconds": round(time.time() - t0, 1)}
     write_json(out / "chooser_report.json", report)
