@@ -352,22 +352,3 @@ def test_compact_prompt_reasoning_is_decoded_with_the_sets_own_symbols_unless_fr
     reasoning_fake.gene_lists.clear()
     _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="lm")  # the long prompt's steps are not lists
     assert reasoning_fake.gene_lists == [None, None]
-
-
-def test_a_confident_chooser_names_a_set_the_fdr_rule_would_call_unrelated(chooser_model_dir, reasoning_fake,
-                                                                           tiny_kb_path, tmp_path, monkeypatch):
-    from gener1_tool.annotation import batch, naming
-    from gener1_tool.enrichment.evidence import EvidenceBundle
-
-    monkeypatch.setattr(batch, "COHERENCE_MIN_BACKGROUND", 0)  # the tiny KB is far below the rule's background
-    monkeypatch.setattr(EvidenceBundle, "coherent", lambda self, max_fdr=None: False)  # weak evidence everywhere
-    monkeypatch.setattr(naming, "RESCUE_CONFIDENCE", 1.01)  # no pick is that confident: the rule answers
-    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, name="strict")
-    assert all(r["name"] == "System of unrelated proteins" and r["confidence"] == 0 for r in recs)
-    assert all("abstained_no_coherent_enrichment" in r["flags"] and r["choice"] is None for r in recs)
-    monkeypatch.setattr(naming, "RESCUE_CONFIDENCE", 0.0)  # every pick is confident enough
-    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, name="rescued")
-    assert all(r["name"] != "System of unrelated proteins" and r["choice"]["by"] == "chooser" for r in recs)
-    assert all("named_despite_weak_enrichment" in r["flags"] for r in recs)
-    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, abstain=False, name="off")
-    assert all("named_despite_weak_enrichment" not in r["flags"] for r in recs)

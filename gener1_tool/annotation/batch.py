@@ -26,7 +26,7 @@ from ..reasoning import answer as answer_format
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
 from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
-from .naming import CHOOSER_FLAG, RESCUED_FLAG, ChooserNaming, name_only_answer, opening, rescues
+from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
 
 
 def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[int, GeneSet]], model_spec: str,
@@ -98,13 +98,12 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 if not gs.genes:
                     rec.update(status=STATUS_EMPTY, name="", attempts=0)
                     continue
-                weak = abstain and not ev.coherent()
-                if weak and not rescues(pick):
+                if abstain and not ev.coherent():
                     _abstain(rec, ev)
                     continue
                 if pick is not None:
                     rec.update(choice=pick["choice"], candidates=pick["candidates"],
-                               flags=[*rec["flags"], CHOOSER_FLAG, *([RESCUED_FLAG] if weak else [])])
+                               flags=[*rec["flags"], CHOOSER_FLAG])
                     if not config.reasoning:
                         _settle(rec, name_only_answer(pick), attempt=0, config=config)
                         continue

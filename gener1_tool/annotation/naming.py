@@ -14,12 +14,6 @@ from ..model.confidence import Calibrator
 from ..reasoning import answer as answer_format
 
 CHOOSER_FLAG = "named_by_chooser"  # the row flag of a name picked by the chooser (the LM wrote the reasoning)
-#: The abstention rule's exception: a set whose strongest term misses the FDR rule (enrichment.evidence.coherent) is
-#: still named when the chooser's calibrated confidence in its pick is at least this. Small real sets (2-3 genes, as
-#: in GO:MF and GO:CC) cannot reach FDR 1e-3 yet often share a specific term; random sets rarely earn this
-#: confidence. Chosen on validation sets by scripts/abstention_threshold.py --model (docs/results.md).
-RESCUE_CONFIDENCE = 0.8
-RESCUED_FLAG = "named_despite_weak_enrichment"  # the row flag of a set named by that exception
 
 
 class ChooserNaming:
@@ -54,11 +48,6 @@ class ChooserNaming:
                 "candidates": [{"rank": c.rank, "name": c.name, "term_id": c.term_id, "library": c.library,
                                 "overlap": c.overlap, "term_size": c.term_size, "fdr": c.fdr,
                                 "choice": round(p, 4)} for c, p in zip(clist.candidates, choice.probabilities)]}
-
-
-def rescues(named: dict | None) -> bool:
-    """Whether a chooser's pick is confident enough to name a set that the FDR rule would answer 'unrelated'."""
-    return named is not None and named["confidence"] is not None and named["confidence"] >= RESCUE_CONFIDENCE
 
 
 def opening(named: dict) -> str:

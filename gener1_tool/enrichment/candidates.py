@@ -83,13 +83,14 @@ class CandidateList:
         for i, c in enumerate(self.candidates[:limit]):
             tail = f", choice {scores[i]:.2f}" if scores is not None else ""
             genes = f": {', '.join(c.genes)}" + (" ..." if c.overlap > len(c.genes) else "") if c.genes else ""
-            lines.append(f"{c.rank}. {c.name} ({c.overlap}/{c.term_size}, FDR {_short(c.fdr)}{tail}){genes}")
+            lines.append(f"{c.rank}. {c.name} ({c.overlap}/{c.term_size}, FDR {format_fdr(c.fdr)}{tail}){genes}")
         if not self.candidates:
             lines.append("none")
         return "\n".join(lines)
 
 
-def _short(x: float) -> str:
+def format_fdr(x: float) -> str:
+    """An FDR as the compact prompt and the gene-level steps write it: 2 decimals, 1 significant digit below 0.01."""
     return "1" if x >= 1 else "< 1e-300" if x <= 0 else f"{x:.0e}" if x < 0.01 else f"{x:.2f}"
 
 

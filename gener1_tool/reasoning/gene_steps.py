@@ -7,15 +7,11 @@ name, from the compact ``candidates`` prompt (which lists each candidate's overl
 
 from __future__ import annotations
 
-from ..enrichment.candidates import CandidateList
+from ..enrichment.candidates import CandidateList, format_fdr
 
 #: How a gene's link to a term of each kind is said: verbs the claim check reads as a claim about the gene.
 VERBS = {"GO_BP": "is involved in", "GO_MF": "has function for", "GO_CC": "is located in"}
 PATHWAY_VERB = "participates in"
-
-
-def _fdr(x: float) -> str:
-    return "< 1e-300" if x <= 0 else f"{x:.0e}" if x < 0.01 else f"{x:.2f}"
 
 
 def join_genes(genes: list[str]) -> str:
@@ -37,7 +33,7 @@ def gene_level_steps(clist: CandidateList, chosen: int, *, gene_claims: int = 2,
     for o in others:
         g = next((x for x in o.genes if x not in cited), o.genes[0])  # a gene not cited yet, where there is one
         cited.add(g)
-        steps.append(f"{g} {VERBS.get(o.library, PATHWAY_VERB)} {o.name} ({o.overlap}/{o.term_size} genes, FDR {_fdr(o.fdr)}).")
+        steps.append(f"{g} {VERBS.get(o.library, PATHWAY_VERB)} {o.name} ({o.overlap}/{o.term_size} genes, FDR {format_fdr(o.fdr)}).")
     steps.append(f"{join_genes(genes[:3])} point to {c.name} ({c.overlap} of {clist.n_annotated} annotated genes, "
-                 f"FDR {_fdr(c.fdr)}).")
+                 f"FDR {format_fdr(c.fdr)}).")
     return steps
