@@ -24,7 +24,9 @@ from gener1_tool.annotation.run import annotate
 from gener1_tool.genes.readers import write_gene_sets
 
 RUNS = (("today: grounded, LM names", dict(mode="grounded", chooser=False)),
-        ("chooser + candidates prompt", dict(mode="candidates", chooser=True)))
+        ("chooser + candidates prompt", dict(mode="candidates", chooser=True)),
+        # the gene lists decoded freely (--free-gene-lists): what constraining them costs or saves
+        ("chooser + candidates prompt, free gene lists", dict(mode="candidates", chooser=True, constrain_gene_lists=False)))
 
 
 def gene_step_share(records: list[dict]) -> tuple[int, int]:
@@ -54,9 +56,10 @@ def main() -> None:
     gmt = out / "sets.gmt"
     write_gene_sets(sets, gmt, format="gmt")
     rows = []
-    for label, options in RUNS:
-        for reasoning in (False, True):
-            run_dir = out / f"{options['mode']}_{'reasoning' if reasoning else 'name_only'}"
+    for n, (label, options) in enumerate(RUNS):
+        # name-only answers never decode gene lists: the free-lists run is timed with reasoning only
+        for reasoning in ((False, True) if options.get("constrain_gene_lists", True) else (True,)):
+            run_dir = out / f"{n}_{options['mode']}_{'reasoning' if reasoning else 'name_only'}"
             start = time.perf_counter()
             run_model = (args.today_model or model) if label == RUNS[0][0] else model
             annotate(AnnotateConfig(inputs=[gmt], output_dir=run_dir, model=run_model, reasoning=reasoning,

@@ -270,7 +270,8 @@ def _run(tmp_path, model_dir, kb, **options):
     sets = tmp_path / "sets.tsv"
     sets.write_text("id\tgenes\nperox\tPEX1 PEX2 PEX3 PEX5\nperox2\tPEX1 PEX2 PEX5\n")
     out = tmp_path / options.pop("name", "out")
-    annotate(AnnotateConfig(inputs=[sets], output_dir=out, model=str(model_dir), kb=kb, report=False, **options))
+    options.setdefault("report", False)
+    annotate(AnnotateConfig(inputs=[sets], output_dir=out, model=str(model_dir), kb=kb, **options))
     return [json.loads(line) for line in (out / "annotations.jsonl").read_text().splitlines()]
 
 
@@ -352,3 +353,16 @@ def test_compact_prompt_reasoning_is_decoded_with_the_sets_own_symbols_unless_fr
     reasoning_fake.gene_lists.clear()
     _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="lm")  # the long prompt's steps are not lists
     assert reasoning_fake.gene_lists == [None, None]
+
+
+def test_rows_and_report_show_the_sets_genes_in_the_named_term(chooser_model_dir, reasoning_fake, tiny_kb_path,
+                                                               tmp_path):
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, report=True)
+    html = (tmp_path / "out" / "report.html").read_text()
+    for rec in recs:
+        overlap = rec["name_overlap"]
+        chosen = rec["candidates"][rec["choice"]["rank"] - 1]
+        assert overlap["term_id"] == chosen["term_id"] and overlap["name"] == rec["name"]
+        assert len(overlap["genes"]) == chosen["overlap"] and set(overlap["genes"]) <= set(rec["genes"])
+        assert f"Overlap with the named term {overlap['term_id']}" in html
+        assert all(f"<b>{g}</b>" in html for g in overlap["genes"])

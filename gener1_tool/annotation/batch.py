@@ -87,10 +87,11 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                                            hold_out_names=[names for _, names in own])
                      if candidates is not None else [None] * len(batch))
             named = naming.choose(lists) if naming is not None else [None] * len(batch)
-            records, prompts, waiting, openings, gene_lists = [], [], [], [], []
+            records, tables, prompts, waiting, openings, gene_lists = [], [], [], [], [], []
             for (index, gs), ev, enr, stem, clist, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
                                                                stems[b:b + config.batch_size], lists, named):
                 enr = _without_held_out(enr, ev)
+                tables.append(enr)
                 rec = _base_record(index, gs, ev, enr, config.mode)
                 rec["fingerprint"] = (fingerprints or {}).get(index)
                 rec["plot"] = str(dot_plot(enr, plot_dir / f"{stem}.png").relative_to(config.output_dir))
@@ -152,12 +153,13 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 n_generated += len(retry_texts)
                 for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)
-            for rec, (_, gs), ev in zip(records, batch, evidence):
+            for rec, (_, gs), ev, enr in zip(records, batch, evidence, tables):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
                     rec["claims"] = [c.to_dict() for c in claims]
                     rec["claim_counts"] = count(claims)
                     rec["name_term"] = name_term(ev, rec["name"])
+                    rec["name_overlap"] = name_overlap(enr, rec)
             append_jsonl(fh, records)
             if progress:
                 progress(already + b + len(batch), total)
@@ -194,6 +196,22 @@ def name_term(evidence, name: str | None) -> dict | None:
     return {"term_id": term.term_id, "name": term.name, "library": term.library, "rank": rank, "fdr": term.fdr}
 
 
+def name_overlap(enrichment, rec: dict) -> dict | None:
+    """The set's genes in the term its name stands for (the chooser's pick, else the enriched term the name repeats),
+    from the set's enrichment table, or None (a composed name, "unrelated"): what the report shows beside the claims."""
+    term_id = (rec.get("choice") or {}).get("term_id") or (rec.get("name_term") or {}).get("term_id")
+    table = enrichment.table
+    if not term_id or table.empty:
+        return None
+    rows = table[table["Term"] == term_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {"term_id": term_id, "name": str(row["Term_name"]), "library": str(row["Library"]),
+            "genes": [g for g in str(row["Genes"]).split(";") if g], "term_size": int(row["Term_size"]),
+            "fdr": float(row["FDR"])}
+
+
 def _without_held_out(enrichment, evidence):
     """The set's enrichment minus the terms its evidence held out (its own gold term under
     --hold-out-own-term, --hold-out terms): the enrichment columns and plot must not show what the
@@ -219,6 +237,7 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
         "enrichment_top": top_term, "enrichment_top10": enrichment.top(10).to_dict(orient="records"),
         "name": None, "confidence": None, "status": None, "raw": None, "answer": None, "attempts": 0,
         "claims": [], "claim_counts": {"supported": 0, "unsupported": 0, "unknown": 0}, "name_term": None,
+        "name_overlap": None,
         "choice": None, "candidates": [],
     }
 

@@ -32,6 +32,15 @@ def _card(rec: dict, root: Path) -> str:
     parts = [head, f'<p class="note">{" · ".join(meta)}</p>']
     if rec.get("flags"):
         parts.append(f'<p class="status-extra">Flags: {esc(", ".join(rec["flags"]))}</p>')
+    overlap = rec.get("name_overlap") or {}
+    shared = set(overlap.get("genes") or [])
+    if rec.get("genes"):  # the set's genes, those in the named term in bold
+        parts.append("<h3>Genes</h3><p>" + ", ".join(f"<b>{esc(g)}</b>" if g in shared else esc(g)
+                                                      for g in rec["genes"]) + "</p>")
+    if overlap:
+        parts.append(f'<p class="note">Overlap with the named term {esc(overlap["term_id"])} ({esc(overlap["name"])}, '
+                     f'{len(shared)} of its {overlap["term_size"]} genes, FDR {overlap["fdr"]:.3g}): '
+                     f'{esc(", ".join(overlap["genes"]))}.</p>')
     steps = (rec.get("answer") or {}).get("steps") or []
     if steps:
         parts.append("<h3>Reasoning</h3><ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>")
