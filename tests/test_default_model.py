@@ -53,6 +53,12 @@ def test_the_training_settings_ship_with_the_model_and_chain_the_three_stages():
     assert gene["lora"] and rehearsal["lora"] and gene["corpus"] == "gene_traces.jsonl"
     for stage in ("gene_reason", "gene_rehearsal"):
         assert f"-o {stage} " in recipe
+    # stage 5: naming facts, continued from stage 4 by the model-only curve's script, which the recipe calls
+    facts = json.loads((SHIPPED / "training" / "naming_facts.json").read_text())["config"]
+    assert facts["model"] == "gene_rehearsal" and facts["lora"] and facts["corpus"] == "facts_mix.jsonl"
+    assert 'FROM="$PWD/gene_rehearsal" EVAL=0' in recipe and "SHIP_FROM:-naming_facts/facts" in recipe
+    curve = (REPO / "scripts" / "gener1-model-only-curve").read_text()
+    assert f"--max-steps \"$STEPS\"" in curve and "STEPS=${STEPS:-" + str(facts["max_steps"]) + "}" in curve
 
 
 def test_the_shipped_chooser_and_confidence_load_and_beat_top1_on_held_out_task_sets():
