@@ -10,7 +10,8 @@ ends. A list is ``SYMBOL ("," " SYMBOL")* (" and" " SYMBOL")?``: exactly what th
 
 Works on token ids (a trie of each symbol's tokens per row), so a step costs a walk over the tokens written since
 the last opener; the tokenizer's pre-tokenizer must split a symbol from the ``>`` before it and from a leading space
-(byte-level BPE does: ``build`` checks it and leaves a symbol out of the trie otherwise).
+(byte-level BPE does: ``SymbolLists.tries`` checks that each symbol's tokens decode back to it and leaves a symbol
+out otherwise).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Sequence
 SEPARATORS = (",", " and")
 
 _END = -1  # the trie key that marks a complete symbol
+MAX_CACHED_SETS = 1024  # per-set tries kept (a batch and its retries reuse them)
 _TABLES: dict = {}
 
 
@@ -78,6 +80,8 @@ class SymbolLists:
         one (after a separator, with the leading space). A symbol whose tokens do not round-trip is left out."""
         key = tuple(sorted(set(s for s in symbols if s)))
         if key not in self._tries:
+            if len(self._tries) >= MAX_CACHED_SETS:  # a long run meets each set once or twice: keep memory flat
+                self._tries.clear()
             encode = lambda texts: self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]  # noqa: E731
             firsts, laters = encode(key), encode(" " + s for s in key) if key else []
             keep_first = [ids for s, ids in zip(key, firsts) if self.tokenizer.decode(ids) == s]
