@@ -121,7 +121,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 texts = generation.generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens,
                                             batch_size=config.batch_size, seed=config.seed, stop_at=stop_at,
                                             answer_prefix=openings if any(openings) else "",
-                                            gene_lists=gene_lists if any(gene_lists) else None,
+                                            gene_lists=gene_lists,
                                             on_step=_within_batch(progress, already + b, len(batch), total))
                 n_generated += len(texts)
                 n_tokens += sum(len(tokenizer(t[len(o):], add_special_tokens=False)["input_ids"])
@@ -146,10 +146,9 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 model, tokenizer = language_model()
                 if any(o for _, _, o, _ in again):  # chooser-named rows (never in the forced attempt)
                     how = dict(how, answer_prefix=[o for _, _, o, _ in again])
-                if any(g for _, _, _, g in again):
-                    how = dict(how, gene_lists=[g for _, _, _, g in again])
                 retry_texts = generation.generate(model, tokenizer, [p for _, p, _, _ in again], max_new_tokens=config.max_new_tokens,
-                                       batch_size=config.batch_size, stop_at=stop_at, **how)
+                                       batch_size=config.batch_size, stop_at=stop_at,
+                                       gene_lists=[g for _, _, _, g in again], **how)
                 n_generated += len(retry_texts)
                 for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)

@@ -109,14 +109,12 @@ class GeneListProcessor:
             if node is None:
                 continue
             children = [t for t in node if t != _END]
-            if _END in node:  # a complete symbol: it may go on (a longer symbol), be followed by a separator or end
-                blocked = self.lists.glue()[: scores.shape[1]].clone().to(scores.device)
-                blocked[children] = False
-                scores[j, blocked] = float("-inf")
-            elif children:
-                keep = scores[j, children].clone()
-                scores[j, :] = float("-inf")
-                scores[j, children] = keep
+            keep = scores[j, children].clone()
+            # Inside a symbol only its continuations stay; after a complete one it may also go on (a longer symbol),
+            # take a separator or end the list, so only tokens gluing onto it are blocked.
+            blocked = self.lists.glue()[: scores.shape[1]].to(scores.device) if _END in node else slice(None)
+            scores[j, blocked] = float("-inf")
+            scores[j, children] = keep
         return scores
 
     def _state(self, ids: list[int], tries: tuple[dict, dict]) -> dict | None:
