@@ -30,8 +30,8 @@ from . import corpus
                    "and checks on 'validation').")
 @click.option("--contaminate", "contamination", multiple=True, type=click.IntRange(1, 100), metavar="PERCENT",
               help="Also write a seeded copy of each set with this share of its genes replaced by random genes, "
-                   "repeatable (e.g. --contaminate 50 --contaminate 100): the confidence calibrator learns from them "
-                   "that a random set's pick is not a confident one; the chooser does not train on them.")
+                   "repeatable (e.g. --contaminate 50 --contaminate 100): `gener1 train chooser` fits the confidence on them "
+                   "too, never the chooser (the shipped calibrator does without: see docs/results.md).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the random genes.")
 def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, contamination, seed):
     """Label every candidate name of each task-alignment set with the reward against its gold name.
