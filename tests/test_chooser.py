@@ -209,6 +209,50 @@ def test_chooser_files_from_another_version_are_refused(hashing_encoder, tmp_pat
         Chooser.load(out)
 
 
+def test_the_chooser_scores_with_the_mean_of_its_ensemble_members_and_either_architecture(hashing_encoder, tmp_path):
+    import torch
+
+    from gener1_tool.model.chooser import network_input
+
+    corpus = synthetic_corpus(tmp_path / "c.jsonl", n=300)
+    settings = dict(epochs=(3,), taus=(0.1,), deltas=(0.0,), hidden=8, threads=1)
+    report = train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "att"), architecture="attention",
+                                         members=3, **settings))
+    chooser = Chooser.load(tmp_path / "att")
+    assert chooser.meta["architecture"] == "attention" and chooser.meta["members"] == 3
+    assert report["validation"]["rouge_l"] > report["validation"]["top1"]
+    names = [f"{w} {w} process {j}" for j, w in enumerate(WORDS[:5])] + ["positive omega process 5"]
+    cl = _clist(names)
+    (X, E), = chooser.inputs.raw([cl])
+    x = network_input(X, E, chooser.mean, chooser.std)[None]
+    mask = torch.ones(x.shape[:2], dtype=torch.bool)
+    with torch.no_grad():
+        each = [m(x, mask)[0].numpy() for m in chooser.net.members]
+    assert len(each) == 3 and not np.allclose(each[0], each[1])  # members come from different seeds
+    assert np.allclose(chooser.scores([cl])[0], np.mean(each, 0), atol=1e-5)
+
+    train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "mlp"), architecture="mlp", members=1,
+                                **settings))
+    mlp = Chooser.load(tmp_path / "mlp")
+    assert mlp.meta["architecture"] == "mlp" and mlp.meta["members"] == 1
+
+    # A version-1 chooser (the shipped one: a bare MLP, no architecture or members in its meta) loads and scores alike.
+    from safetensors.torch import load_file, save_file
+
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    meta = json.loads((tmp_path / "mlp" / "chooser.json").read_text())
+    meta = {k: v for k, v in meta.items() if k not in ("architecture", "members")} | {"version": 1}
+    (v1 / "chooser.json").write_text(json.dumps(meta))
+    state = load_file(str(tmp_path / "mlp" / "chooser.safetensors"))
+    save_file({k.removeprefix("members.0.score."): v for k, v in state.items()}, str(v1 / "chooser.safetensors"))
+    assert np.allclose(Chooser.load(v1).scores([cl])[0], mlp.scores([cl])[0])
+    with pytest.raises(Gener1Error, match="unknown chooser architecture"):
+        train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "x"), architecture="tree", **settings))
+    with pytest.raises(Gener1Error, match="at least one member"):
+        train_chooser(ChooserConfig(corpus=str(corpus), output_dir=str(tmp_path / "x"), members=0, **settings))
+
+
 def test_a_malformed_corpus_row_names_its_line(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"id": "a", "list": {"candidates": []}}) + "\n")

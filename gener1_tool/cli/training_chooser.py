@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..model.chooser import ARCHITECTURES
 from ..training.chooser import TARGETS, ChooserConfig, train_chooser
 from . import train
 
@@ -26,10 +27,15 @@ def _floats(text: str) -> tuple[float, ...]:
 @click.option("--tau", "taus", default="0.05,0.2", show_default=True, help="Target temperatures to try.")
 @click.option("--delta", "deltas", default="0,0.5,1", show_default=True,
               help="Switch margins to try: keep top-1 unless the best score beats it by this much.")
+@click.option("--architecture", type=click.Choice(ARCHITECTURES), default="mlp", show_default=True,
+              help="Score each candidate alone (mlp), or after one self-attention layer over the list (better on GO "
+                   "sets, worse on NeST/MSigDB: docs/results.md, section 16).")
+@click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Networks trained from successive seeds whose scores are averaged.")
 @click.option("--hidden", default=128, show_default=True, type=click.IntRange(min=1), help="Hidden units.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the dev cut and training.")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads.")
-def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, hidden, seed, threads):
+def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, architecture, members, hidden, seed, threads):
     """Train the chooser on `gener1 corpus candidates` JSONL files (their train split; settings picked on a
     development part of it), fit the confidence, and report both on the validation and test splits.
 
@@ -39,7 +45,7 @@ def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, hidden, seed, 
     """
     config = ChooserConfig(corpus=list(corpus), output_dir=output_dir, target=target,
                            epochs=tuple(int(x) for x in _floats(epochs)), taus=_floats(taus), deltas=_floats(deltas),
-                           hidden=hidden, seed=seed, threads=threads)
+                           architecture=architecture, members=members, hidden=hidden, seed=seed, threads=threads)
     with click.progressbar(length=1, label="chooser", file=click.get_text_stream("stderr")) as bar:
         def progress(stage, done, total):
             bar.label = stage

@@ -2,15 +2,16 @@
 
 Why a ranker beside the language model: a perfect choice among the top-10 enriched terms beats every published
 system, but SmolLM2-135M neither chooses zero-shot (its log-probabilities pick worse than top-1) nor was taught to
-(it copies the top term); a listwise MLP over frozen MiniLM name embeddings and list features, trained on
+(it copies the top term); a listwise network over frozen MiniLM name embeddings and list features, trained on
 reward-labelled candidates (``corpora.candidates``), beats top-1 in distribution (docs/results.md). It costs
-~5 ms per set, so the language model's time goes to the reasoning.
+a few ms per set, so the language model's time goes to the reasoning.
 
 Input per candidate (``FEATURES`` then three embedding blocks): statistics (rank, p, FDR, overlap, sizes,
 Jaccard), name shape and keywords, lexical consensus with the other candidates (ROUGE-L of stemmed words), GO
 structure within the list (ancestors / descendants present), MiniLM cosine to top-1 and to the others; then the
-candidate's MiniLM embedding, its product with the list's mean embedding, and that mean. The network scores each
-candidate; a softmax over the list gives choice probabilities. The choice keeps top-1 unless the best score beats
+candidate's MiniLM embedding, its product with the list's mean embedding, and that mean. The network
+(``model.chooser_net``: an MLP or one self-attention layer over the list, averaged over an ensemble of seeds) scores
+each candidate; a softmax over the list gives choice probabilities. The choice keeps top-1 unless the best score beats
 it by ``delta`` (chosen on a development split at training time).
 
 Files in a model directory: ``chooser.json`` (features, normalisation, hyper-parameters, how it was trained and
@@ -34,7 +35,9 @@ from ..knowledge.store import normalise_term_name
 from ..similarity.encoders import get_encoder
 
 CHOOSER_FILE, CHOOSER_WEIGHTS = "chooser.json", "chooser.safetensors"
-CHOOSER_VERSION = 1
+ARCHITECTURES = ("mlp", "attention")  # model.chooser_net
+CHOOSER_VERSION = 2  # 2: an architecture and ensemble members (model.chooser_net)
+READABLE_VERSIONS = (1, 2)
 
 KEYWORDS = ("regulation", "positive", "negative", "process", "activity", "complex", "pathway", "response", "cellular",
             "involved", "via", "signaling", "metabolic", "biosynthetic", "catabolic", "development", "binding",
@@ -169,10 +172,10 @@ def network_input(X: np.ndarray, E: np.ndarray, mean: np.ndarray, std: np.ndarra
     return torch.cat([x, e, e * ctx, ctx], 1)
 
 
-def build_network(in_dim: int, hidden: int, dropout: float = 0.1):
-    import torch.nn as nn
+def build_network(in_dim: int, hidden: int, architecture: str = "mlp", members: int = 1):
+    from .chooser_net import build_network as build
 
-    return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
+    return build(in_dim, hidden, architecture, members)
 
 
 @dataclass
@@ -215,11 +218,16 @@ class Chooser:
             meta = json.loads((d / CHOOSER_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise Gener1Error(f"cannot read the chooser: {exc}", path=d / CHOOSER_FILE) from None
-        if meta.get("version") != CHOOSER_VERSION or list(meta.get("features", [])) != list(FEATURES):
+        if meta.get("version") not in READABLE_VERSIONS or list(meta.get("features", [])) != list(FEATURES):
             raise Gener1Error(f"chooser version {meta.get('version')} with other features than this gener1's; "
                               f"retrain it with `gener1 train chooser`", path=d / CHOOSER_FILE)
-        net = build_network(int(meta["in_dim"]), int(meta["hidden"]))
-        net.load_state_dict(load_file(str(d / CHOOSER_WEIGHTS)))
+        meta = {"architecture": "mlp", "members": 1, **meta}  # version 1 files: one MLP
+        net = build_network(int(meta["in_dim"]), int(meta["hidden"]), meta["architecture"], int(meta["members"]))
+        state = load_file(str(d / CHOOSER_WEIGHTS))
+        if meta["version"] == 1:  # saved as the bare nn.Sequential that is now one member's scoring layers
+            net.members[0].score.load_state_dict(state)
+        else:
+            net.load_state_dict(state)
         return cls(meta, net)
 
     def save(self, model_dir: str | Path) -> None:
@@ -236,8 +244,11 @@ class Chooser:
         out = []
         with torch.no_grad():
             for X, E in raw:
-                out.append(self.net(network_input(X, E, self.mean, self.std)).squeeze(-1).numpy().astype(np.float64)
-                           if len(X) else np.zeros(0))
+                if not len(X):
+                    out.append(np.zeros(0))
+                    continue
+                x = network_input(X, E, self.mean, self.std)[None]
+                out.append(self.net(x, torch.ones(x.shape[:2], dtype=torch.bool))[0].numpy().astype(np.float64))
         return out
 
     def scores(self, lists: Sequence[CandidateList]) -> list[np.ndarray]:

@@ -3,9 +3,10 @@ candidates corpus (``corpora.candidates``).
 
 Protocol (all choices made without the validation and test splits, which the corpus splits by term name):
 1. The corpus' train split is cut again by hashed gold name into train_fit and train_dev (``dev_fraction``).
-2. For each (epochs, tau) of the grid, a listwise MLP is trained on train_fit (softmax over each list's scores
-   against softmax(target / tau), target = ROUGE-L or the summed reward of each candidate); the switch margin
-   ``delta`` (keep top-1 unless the best score beats it by delta) is picked with it by train_dev mean ROUGE-L.
+2. For each (epochs, tau) of the grid, the listwise network (``architecture``, an ensemble of ``members`` seeds) is
+   trained on train_fit (softmax over each list's scores against softmax(target / tau), target = ROUGE-L or the
+   summed reward of each candidate); the switch margin ``delta`` (keep top-1 unless the best score beats it by
+   delta) is picked with it by train_dev mean ROUGE-L.
 3. The chosen configuration is refit on the whole train split.
 4. The confidence: a logistic regression of "the chosen name is correct" (ROUGE-L ≥ ``correct_rouge_l``) on the
    choice's features, fitted on train_dev choices (by the selected train_fit model, which never saw them), then an
@@ -33,7 +34,7 @@ from ..enrichment.candidates import CandidateList
 from ..errors import Gener1Error
 from ..io import iter_jsonl, refuse_overwriting_inputs, write_json
 from ..knowledge.store import normalise_term_name
-from ..model.chooser import CHOOSER_VERSION, FEATURES, Chooser, ListInputs, build_network, choice_from_scores, network_input
+from ..model.chooser import ARCHITECTURES, CHOOSER_VERSION, FEATURES, Chooser, ListInputs, choice_from_scores, network_input
 from ..model.confidence import CONFIDENCE_FEATURES, CONFIDENCE_VERSION, Calibrator, confidence_features
 
 TARGETS = ("rouge_l", "reward")
@@ -47,6 +48,9 @@ class ChooserConfig:
     epochs: tuple[int, ...] = (3, 8)
     taus: tuple[float, ...] = (0.05, 0.2)
     deltas: tuple[float, ...] = (0.0, 0.5, 1.0)
+    # "attention" with 5 members chooses better in distribution but worse out of it (docs/results.md, section 16)
+    architecture: str = "mlp"
+    members: int = 1  # networks from seeds seed, seed+1, ... whose scores are averaged
     hidden: int = 128
     learning_rate: float = 1e-3
     batch_sets: int = 32
@@ -125,28 +129,34 @@ class _Batches:
 
 
 def _fit(batches: _Batches, idx: np.ndarray, *, epochs: int, tau: float, hidden: int, lr: float, batch_sets: int,
-         seed: int, tick: Callable[[], None] | None = None):
+         seed: int, architecture: str = "mlp", members: int = 1, tick: Callable[[], None] | None = None):
+    """An ensemble of ``members`` networks, member m trained alone from seed ``seed + m`` (its own init and order)."""
     import torch
 
-    torch.manual_seed(seed)
-    net = build_network(batches.x.shape[2], hidden)
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    rng = np.random.default_rng(seed)
+    from ..model.chooser_net import Ensemble, ListScorer
+
     neg = torch.finfo(torch.float32).min
-    for _ in range(epochs):
-        net.train()
-        for b in np.array_split(rng.permutation(idx), max(1, len(idx) // batch_sets)):
-            b = torch.as_tensor(b)
-            x, mask, y = batches.x[b], batches.mask[b], batches.y[b]
-            s = net(x).squeeze(-1).masked_fill(~mask, neg)
-            goal = torch.softmax((y / tau).masked_fill(~mask, neg), -1)
-            loss = -(goal * torch.log_softmax(s, -1)).masked_fill(~mask, 0.0).sum(-1).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if tick:
-            tick()
-    return net.eval()
+    nets = []
+    for m in range(members):
+        torch.manual_seed(seed + m)
+        net = ListScorer(batches.x.shape[2], hidden, architecture)
+        nets.append(net)
+        opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+        rng = np.random.default_rng(seed + m)
+        for _ in range(epochs):
+            net.train()
+            for b in np.array_split(rng.permutation(idx), max(1, len(idx) // batch_sets)):
+                b = torch.as_tensor(b)
+                x, mask, y = batches.x[b], batches.mask[b], batches.y[b]
+                s = net(x, mask).masked_fill(~mask, neg)
+                goal = torch.softmax((y / tau).masked_fill(~mask, neg), -1)
+                loss = -(goal * torch.log_softmax(s, -1)).masked_fill(~mask, 0.0).sum(-1).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            if tick:
+                tick()
+    return Ensemble(nets).eval()
 
 
 def _scores(net, batches: _Batches, idx) -> dict[int, np.ndarray]:
@@ -156,7 +166,8 @@ def _scores(net, batches: _Batches, idx) -> dict[int, np.ndarray]:
     with torch.no_grad():
         for start in range(0, len(idx), 512):
             b = np.asarray(idx[start:start + 512])
-            s = net(batches.x[torch.as_tensor(b)]).squeeze(-1).numpy()
+            t = torch.as_tensor(b)
+            s = net(batches.x[t], batches.mask[t]).numpy()
             for row, i in enumerate(b):
                 out[int(i)] = s[row, : int(batches.mask[i].sum())].astype(np.float64)
     return out
@@ -211,6 +222,11 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     from sklearn.isotonic import IsotonicRegression
     from sklearn.linear_model import LogisticRegression
 
+    if config.architecture not in ARCHITECTURES:
+        raise Gener1Error(f"unknown chooser architecture {config.architecture!r}; expected one of "
+                          f"{', '.join(ARCHITECTURES)}")
+    if config.members < 1:
+        raise Gener1Error(f"an ensemble needs at least one member, not {config.members}")
     if config.threads:
         torch.set_num_threads(config.threads)
     out = Path(config.output_dir)
@@ -236,7 +252,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     mean, std = X_fit.mean(0), X_fit.std(0) + 1e-6
     batches = _Batches(raw, data.target, mean, std)
     grid = [(e, tau) for e in config.epochs for tau in config.taus]
-    total_epochs = sum(e for e, _ in grid) + max(config.epochs)
+    total_epochs = (sum(e for e, _ in grid) + max(config.epochs)) * config.members
     done = [0]
 
     def tick():
@@ -247,16 +263,18 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     search, best, best_dev_scores = [], None, None
     for epochs, tau in grid:
         net = _fit(batches, fit_idx, epochs=epochs, tau=tau, hidden=config.hidden, lr=config.learning_rate,
-                   batch_sets=config.batch_sets, seed=config.seed, tick=tick)
+                   batch_sets=config.batch_sets, seed=config.seed, architecture=config.architecture,
+                   members=config.members, tick=tick)
         s = _scores(net, batches, np.concatenate([dev_idx, dev_copies]))
         for delta in config.deltas:
             dev = float(_picked_rouge(data, {i: s[i] for i in dev_idx}, delta).mean())
             search.append({"epochs": epochs, "tau": tau, "delta": delta, "train_dev_rouge_l": round(dev, 4)})
             if best is None or dev > best["train_dev_rouge_l"]:
                 best, best_dev_scores = search[-1], s
-    total_epochs = done[0] + best["epochs"]  # the refit's real length
+    total_epochs = done[0] + best["epochs"] * config.members  # the refit's real length
     net = _fit(batches, train_idx, epochs=best["epochs"], tau=best["tau"], hidden=config.hidden,
-               lr=config.learning_rate, batch_sets=config.batch_sets, seed=config.seed, tick=tick)
+               lr=config.learning_rate, batch_sets=config.batch_sets, seed=config.seed,
+               architecture=config.architecture, members=config.members, tick=tick)
     delta = best["delta"]
 
     def picks_of(scores):
@@ -318,7 +336,8 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
             conf_report["contaminated"] = _copies_report(data, test_idx, ct, test_copies,
                                                          np.round(calibrator.probability(conf_xy(test_copies, test_picks)[0]), 2))
     meta = {"version": CHOOSER_VERSION, "encoder": config.encoder, "features": list(FEATURES),
-            "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "mean": mean.tolist(), "std": std.tolist(),
+            "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "architecture": config.architecture,
+            "members": config.members, "mean": mean.tolist(), "std": std.tolist(),
             "delta": delta, "epochs": best["epochs"], "tau": best["tau"], "target": config.target,
             "trained_on": {"corpus": [Path(c).name for c in _corpus_paths(config.corpus)], "train_sets": int(len(train_idx))},
             "validation": val_summary, "test": test_summary}
