@@ -173,7 +173,7 @@ def network_input(X: np.ndarray, E: np.ndarray, mean: np.ndarray, std: np.ndarra
 
 
 def build_network(in_dim: int, hidden: int, architecture: str = "mlp", members: int = 1):
-    from .chooser_net import build_network as build
+    from .chooser_net import build_network as build  # deferred: torch loads only when a chooser is built
 
     return build(in_dim, hidden, architecture, members)
 

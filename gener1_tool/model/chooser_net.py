@@ -17,23 +17,21 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .chooser import ARCHITECTURES
-
 
 class ListScorer(nn.Module):
     def __init__(self, in_dim: int, hidden: int, architecture: str = "mlp", dropout: float = 0.1, heads: int = 4):
         super().__init__()
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"unknown chooser architecture {architecture!r}")
-        self.architecture = architecture
+        self.architecture = architecture  # one of model.chooser.ARCHITECTURES (checked where a config is read)
         if architecture == "mlp":
             self.score = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
-        else:
+        elif architecture == "attention":
             self.embed = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout))
             self.attend = nn.MultiheadAttention(hidden, heads if hidden % heads == 0 else 1, dropout=dropout,
                                                 batch_first=True)
             self.norm = nn.LayerNorm(hidden)
             self.score = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Linear(hidden, 1))
+        else:
+            raise ValueError(f"unknown chooser architecture {architecture!r}")
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.architecture == "mlp":

@@ -133,7 +133,7 @@ def _fit(batches: _Batches, idx: np.ndarray, *, epochs: int, tau: float, hidden:
     """An ensemble of ``members`` networks, member m trained alone from seed ``seed + m`` (its own init and order)."""
     import torch
 
-    from ..model.chooser_net import Ensemble, ListScorer
+    from ..model.chooser_net import Ensemble, ListScorer  # deferred: torch loads only when a chooser is trained
 
     neg = torch.finfo(torch.float32).min
     nets = []
