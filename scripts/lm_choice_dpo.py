@@ -12,7 +12,7 @@ Why a loop of our own and not TRL's DPOTrainer: the trainer appends an end token
 confidence and reasoning. The loss is TRL's sigmoid DPO loss on the name tokens only; the reference is the same
 adapter, frozen (its log-probabilities computed once, before training).
 
-Run (~25 min on 2 threads):
+Run (~14 min on 2 threads):
   python scripts/lm_choice_dpo.py --corpus runs/cands_go.jsonl --task runs/task_go.jsonl --out runs/lm_dpo
 then score the 100 held-out GO:BP sets with the new adapter and the shipped one:
   gener1 annotate gobp100.tsv -o runs/lm_dpo/ann --model runs/lm_dpo/adapter --no-chooser --mode candidates \
@@ -105,8 +105,8 @@ def main() -> None:
     ap.add_argument("--task", required=True, type=Path, help="the task-alignment JSONL it was built from (genes)")
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--model", default=None, help="adapter to continue (default: the shipped one)")
-    ap.add_argument("--pairs", type=int, default=320)
-    ap.add_argument("--heldout-pairs", type=int, default=200, help="validation-split pairs for held-out accuracy")
+    ap.add_argument("--pairs", type=int, default=160)
+    ap.add_argument("--heldout-pairs", type=int, default=80, help="validation-split pairs for held-out accuracy")
     ap.add_argument("--beta", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--epochs", type=int, default=1)
@@ -127,7 +127,7 @@ def main() -> None:
         with torch.no_grad():
             return [name_logps(model, p, [c, r]) for p, c, r in encoded]
 
-    def accuracy(encoded, ref):  # held-out: how often the policy prefers chosen more than the reference does
+    def heldout_margins(encoded, ref):  # per pair: the policy's chosen-minus-rejected gain over the reference
         model.eval()
         margins = []
         with torch.no_grad():
@@ -167,7 +167,7 @@ def main() -> None:
                 log["steps"].append(entry)
                 print(json.dumps(entry), flush=True)
                 window = []
-    margins, raw = accuracy(enc_held, ref_held)
+    margins, raw = heldout_margins(enc_held, ref_held)
     after = [m + r for m, r in zip(margins, raw)]  # the trained policy's own chosen-minus-rejected log-prob gap
     log["after"] = {"heldout_prefers_chosen": sum(float(x > 0) for x in after) / len(held),
                     "heldout_reward_accuracy": sum(float(m > 0) for m in margins) / len(held),
