@@ -172,12 +172,6 @@ def network_input(X: np.ndarray, E: np.ndarray, mean: np.ndarray, std: np.ndarra
     return torch.cat([x, e, e * ctx, ctx], 1)
 
 
-def build_network(in_dim: int, hidden: int, architecture: str = "mlp", members: int = 1):
-    from .chooser_net import build_network as build  # deferred: torch loads only when a chooser is built
-
-    return build(in_dim, hidden, architecture, members)
-
-
 @dataclass
 class Choice:
     index: int  # 0-based position in the list (0 = top-1)
@@ -212,6 +206,8 @@ class Chooser:
     @classmethod
     def load(cls, model_dir: str | Path) -> "Chooser":
         from safetensors.torch import load_file
+
+        from .chooser_net import build_network  # deferred: torch loads only when a chooser is loaded
 
         d = Path(model_dir)
         try:
