@@ -8,6 +8,7 @@ import pytest
 
 from gener1_tool.errors import BadLine, Gener1Error
 from gener1_tool.knowledge.build import SourceSpec, kb_build
+from gener1_tool.knowledge.sources.gmt import restore_casing, word_casing
 from gener1_tool.knowledge.store import KnowledgeBase
 
 DATA = Path(__file__).parent.parent / "test-data" / "kb"
@@ -92,6 +93,35 @@ def test_gmt_styles_give_readable_names(fixture_kb):
     assert "ATP5F1A" in oxphos and "NOTAGENE1" in oxphos  # unknown symbols stay, flagged in provenance
     detail = {s["name"]: s["detail"] for s in kb.sources()}["MSIGDB_C2"]
     assert detail["unresolved_symbols"] == 1 and detail["unresolved_examples"] == ["NOTAGENE1"]
+
+
+def test_msigdb_names_get_back_the_casing_the_kb_knows(tmp_path):
+    """MSigDB writes names in capitals; the readable name takes each word's usual form from the terms and gene
+    symbols loaded before it (here a WikiPathways name and gene_info's symbols)."""
+    wiki = tmp_path / "wp.gmt"
+    wiki.write_text("DNA repair by mRNA%WikiPathways_20240101%WP1%Homo sapiens\t\tPEX1\tPEX2\n")
+    msigdb = tmp_path / "c2.gmt"
+    msigdb.write_text("REACTOME_DNA_REPAIR_BY_PEX1_AND_ATP5F1A\turl\tPEX1\tATP5F1A\n"
+                      "KEGG_MRNA_A_SURVEILLANCE\turl\tPEX2\tPEX26\n")
+    out = tmp_path / "kb.sqlite"
+    kb_build([SourceSpec.parse(s) for s in ("gene_info=" + str(DATA / "Homo_sapiens.gene_info"),
+                                            "go_obo=" + str(DATA / "go-mini.obo"), f"gmt:WP={wiki}",
+                                            f"gmt:C2={msigdb}")], out)
+    kb = KnowledgeBase(out)
+    names = {t.term_id: t.name for t in kb.terms()}
+    kb.close()
+    assert names["C2:REACTOME_DNA_REPAIR_BY_PEX1_AND_ATP5F1A"] == "DNA repair by PEX1 and ATP5F1A"
+    assert names["C2:KEGG_MRNA_A_SURVEILLANCE"] == "mRNA a surveillance"  # single letters stay as written
+
+
+def test_word_casing_takes_a_words_usual_form_and_symbols_only_for_unused_words():
+    names = ["DNA repair", "mitochondrial DNA replication", "RNA polymerase II complex", "Wnt signaling",
+             "wnt protein binding", "Cell cycle", "cell division", "regulation of cell cycle"]
+    casing = word_casing(names, ["TP53", "CELL1", "WNT1", "II"])
+    assert casing["dna"] == "DNA" and casing["ii"] == "II" and casing["tp53"] == "TP53"
+    assert "wnt" not in casing  # "Wnt" is only half of its uses: no usual form
+    assert "cell" not in casing  # "Cell" as a name's first word does not count
+    assert restore_casing("Dna repair of tp53 by rna polymerase ii", casing) == "DNA repair of TP53 by RNA polymerase II"
 
 
 def test_corum_ctd_panther_uniprot_hpo(fixture_kb):

@@ -219,6 +219,14 @@ class KBWriter:
                                 ((str(g), t, e or "", q or "", src) for g, t, e, q in rows)).rowcount
         self._rows["annotation"] += max(n, 0)
 
+    def term_names(self) -> Iterator[str]:
+        """Names of the terms written so far (a later source may learn from earlier ones, e.g. their casing)."""
+        return (name for (name,) in self.db.execute("SELECT name FROM term"))
+
+    def gene_symbols(self) -> Iterator[str]:
+        """Current symbols of the genes a gene source wrote (not the placeholders of unresolved symbols)."""
+        return (sym for (sym,) in self.db.execute("SELECT symbol FROM gene WHERE gene_type IS NOT 'unknown'"))
+
     # -- provenance and finishing ----------------------------------------------------------
     def begin_source(self, name: str) -> None:
         self.current_source = name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from typing import Iterable, Mapping
 
 from ...errors import Gener1Error
 from .base import KnowledgeSource, iter_lines
@@ -13,8 +15,41 @@ _MSIGDB_PREFIXES = ("REACTOME_", "KEGG_MEDICUS_", "KEGG_", "BIOCARTA_", "WP_", "
 _REACTOME_ID = re.compile(r"^R-[A-Z]{3}-\d+$")
 
 
-def readable_set_name(raw: str, description: str = "") -> tuple[str, str | None]:
-    """(readable name, stable id or None) from a GMT name/description pair in any of the common styles."""
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def word_casing(names: Iterable[str], symbols: Iterable[str] = ()) -> dict[str, str]:
+    """Lower-case word -> its usual written form, where that form has capitals ("dna" -> "DNA", "mrna" -> "mRNA",
+    "ii" -> "II"): the form of at least 90% of the word's uses in ``names`` (e.g. GO and HPO term names; a name's
+    first word counts only when it is not merely capitalised), then gene ``symbols`` for words the names never use
+    ("tp53" -> "TP53"). Single letters are left alone: "a" and "s" are too often words."""
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for name in names:
+        for i, match in enumerate(_WORD.finditer(name)):
+            word = match.group()
+            if i == 0 and word[:1].isupper() and word[1:].islower():
+                continue
+            seen[word.lower()][word] += 1
+    casing = {}
+    for lower, forms in seen.items():
+        form, n = forms.most_common(1)[0]
+        if len(lower) > 1 and form != lower and n >= 0.9 * sum(forms.values()):
+            casing[lower] = form
+    for symbol in symbols:
+        if len(symbol) > 2 and _WORD.fullmatch(symbol) and symbol.lower() not in seen:
+            casing.setdefault(symbol.lower(), symbol)
+    return casing
+
+
+def restore_casing(name: str, casing: Mapping[str, str]) -> str:
+    """``name`` with each word the casing vocabulary knows written its usual way ("Dna repair" -> "DNA repair")."""
+    return _WORD.sub(lambda m: casing.get(m.group().lower(), m.group()), name)
+
+
+def readable_set_name(raw: str, description: str = "",
+                      casing: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """(readable name, stable id or None) from a GMT name/description pair in any of the common styles. MSigDB's
+    upper-case names lose their casing; ``casing`` (``word_casing``) puts back what it knows."""
     if "%" in raw:  # WikiPathways / Bader lab: "Name%WikiPathways_20240101%WP123%Homo sapiens"
         parts = raw.split("%")
         return parts[0].strip(), (parts[2] if len(parts) > 2 else None)
@@ -27,7 +62,8 @@ def readable_set_name(raw: str, description: str = "") -> tuple[str, str | None]
                 name = name[len(prefix):]
                 break
         words = name.replace("_", " ").lower()
-        return words[:1].upper() + words[1:], None
+        words = words[:1].upper() + words[1:]
+        return (restore_casing(words, casing) if casing else words), None
     return raw.strip(), None
 
 
@@ -53,6 +89,7 @@ class GmtGeneSets(KnowledgeSource):
         id_type = self.options.get("id_type", "symbol")  # symbol | entrez
         terms, annotations, n_sets = [], [], 0
         seen_ids: set[str] = set()
+        casing = None  # built from the KB so far (gene and ontology sources load first) at the first MSigDB name
         for line_no, line in iter_lines(path):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -60,7 +97,9 @@ class GmtGeneSets(KnowledgeSource):
             if len(cols) < 3:
                 self.bad_line(line_no, f"expected 'name<TAB>description<TAB>gene...', found {len(cols)} column(s)")
                 continue
-            name, stable_id = readable_set_name(cols[0], cols[1])
+            if casing is None and cols[0].isupper():
+                casing = word_casing(writer.term_names(), writer.gene_symbols())
+            name, stable_id = readable_set_name(cols[0], cols[1], casing)
             if not name:
                 self.bad_line(line_no, "gene set without a name")
                 continue
