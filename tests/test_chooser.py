@@ -53,6 +53,17 @@ def _clist(names, fdrs=None, set_id="s"):
                   pvalue=f / 10, fdr=f) for i, (n, f) in enumerate(zip(names, fdrs))])
 
 
+def test_near_duplicate_terms_of_the_set_can_be_held_out_by_jaccard(tiny_kb):
+    sets = [GeneSet(id="GO:0016558", genes=["PEX1", "PEX2", "PEX5", "PEX14"], gold_name="protein import into peroxisome matrix")]
+    free = CandidateBuilder(tiny_kb, k=50).build_many(sets)[0]
+    n = free.n_annotated
+    jaccard = {c.term_id: c.overlap / (n + c.term_size - c.overlap) for c in free.candidates}
+    assert max(jaccard.values()) >= 0.5 > min(jaccard.values())
+    held = CandidateBuilder(tiny_kb, k=50, max_jaccard=0.5).build_many(sets)[0]
+    assert [c.term_id for c in held.candidates] == [t for t, j in jaccard.items() if j < 0.5]
+    assert [c.rank for c in held.candidates] == list(range(1, len(held) + 1))
+
+
 def test_choice_keeps_top1_within_the_margin():
     assert choice_from_scores(np.array([1.0, 1.4, 0.0]), delta=0.5).index == 0
     c = choice_from_scores(np.array([1.0, 1.6, 0.0]), delta=0.5)
@@ -194,6 +205,74 @@ def test_contaminated_copies_teach_the_confidence_not_the_chooser(hashing_encode
     names = ["positive " + WORDS[0] + " process 0"] + [f"{w} {w} process {j}" for j, w in enumerate(WORDS[1:6], 1)]
     strong, weak = _clist(names), _clist(names, fdrs=[0.5] * 6)
     assert calibrator.confidence(weak, chooser.choose([weak])[0]) < calibrator.confidence(strong, chooser.choose([strong])[0])
+
+
+def test_the_chooser_learns_from_copies_of_the_levels_it_is_given(hashing_encoder, tmp_path):
+    """Half-random copies whose right name is the one marked "rare" among names marked "common" (marks real sets never
+    carry) teach the chooser that mark only with ``learn_from_copies``; train-split copies of other levels still never
+    reach its fit."""
+    clean = synthetic_corpus(tmp_path / "c.jsonl", n=600)
+    rows = [json.loads(line) for line in clean.read_text().splitlines()]
+    rng = random.Random(1)
+    copies = []
+    for r in rows:
+        k = rng.randrange(len(r["list"]["candidates"]))
+        names = [("rare " if j == k else "common ") + c["name"].replace("positive ", "")
+                 for j, c in enumerate(r["list"]["candidates"])]
+        rouge = [0.2] * len(names)
+        rouge[k] = 1.0
+        for level in (50, 25):
+            copies.append(dict(r, id=f"{r['id']}|random{level}", contamination=level, terms={"rouge_l": rouge},
+                               reward=rouge, list=_clist(names, set_id=f"{r['id']}|random{level}").to_dict()))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in rows + copies))
+    settings = dict(epochs=(15,), taus=(0.1,), deltas=(0.0,), hidden=32, threads=1)
+    plain = train_chooser(ChooserConfig(corpus=str(mixed), output_dir=str(tmp_path / "plain"), **settings))
+    taught = train_chooser(ChooserConfig(corpus=str(mixed), output_dir=str(tmp_path / "taught"),
+                                         learn_from_copies=(50,), **settings))
+    assert "train_fit" not in plain["contaminated_copies"]
+    n_train_fit_copies = taught["contaminated_copies"]["train_fit"]
+    assert 0 < n_train_fit_copies <= plain["groups"]["train_fit"]  # level 50 only, not 25
+    # Validation and test are real sets, scored as before: the copies' lesson does not cost the real choice.
+    assert taught["validation"]["rouge_l"] > taught["validation"]["top1"] + 0.3
+    where = [rng.randrange(6) for _ in range(40)]
+    marked = [_clist([("rare " if j == k else "common ") + f"{rng.choice(WORDS)} {rng.choice(WORDS)} process {j}"
+                      for j in range(6)]) for k in where]
+
+    def found(model):
+        return np.mean([p.index == k for p, k in zip(Chooser.load(tmp_path / model).choose(marked), where)])
+
+    assert found("taught") > 0.9 and found("plain") < 0.5
+
+
+def test_a_small_corpus_weighted_up_teaches_its_own_naming(hashing_encoder, tmp_path):
+    """A large corpus whose right names say "positive", and a few sets of another kind where a "positive" name is
+    wrong and the one marked "rare" is right: counted 40 times, its 6 training sets teach their exception; counted
+    once, the large corpus' rule wins."""
+    big = synthetic_corpus(tmp_path / "big.jsonl", n=600)
+    rng = random.Random(2)
+    small_rows = []
+    for i in range(36):
+        k, wrong = rng.sample(range(6), 2)
+        names = [("rare " if j == k else "positive " if j == wrong else "common ")
+                 + f"{rng.choice(WORDS)} {rng.choice(WORDS)} process {j}" for j in range(6)]
+        rouge = [1.0 if j == k else 0.2 for j in range(6)]
+        small_rows.append({"id": f"named{i}", "split": "train" if i < 6 else ("validation" if i < 21 else "test"),
+                           "library": "named", "gold_name": f"named {i}", "list": _clist(names, set_id=f"named{i}").to_dict(),
+                           "terms": {"rouge_l": rouge}, "reward": rouge, "extras": []})
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in small_rows))
+    settings = dict(corpus=[str(big), str(small)], epochs=(15,), taus=(0.1,), deltas=(0.0,), hidden=32, threads=1)
+    once = train_chooser(ChooserConfig(output_dir=str(tmp_path / "once"), **settings))
+    weighted = train_chooser(ChooserConfig(output_dir=str(tmp_path / "weighted"), corpus_weights={"small.jsonl": 40},
+                                           **settings))
+    small_once, small_weighted = (r["test"]["by_corpus"]["small.jsonl"]["rouge_l"] for r in (once, weighted))
+    assert small_once < 0.4 < 0.7 < small_weighted, (small_once, small_weighted)  # measured 0.20 and 0.84
+    assert weighted["test"]["by_corpus"]["big.jsonl"]["rouge_l"] > weighted["test"]["by_corpus"]["big.jsonl"]["top1"] + 0.3
+    meta = json.loads((tmp_path / "weighted" / "chooser.json").read_text())["trained_on"]
+    assert meta["weights"] == {"small.jsonl": 40} and meta["train_sets"] == once["groups"]["train_fit"] + once["groups"]["train_dev"]
+    with pytest.raises(Gener1Error, match="not a corpus of this run"):
+        train_chooser(ChooserConfig(output_dir=str(tmp_path / "x"), corpus_weights={"other.jsonl": 2}, **settings))
 
 
 def test_chooser_files_from_another_version_are_refused(hashing_encoder, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from gener1_tool import datasets as benchmarks
-from gener1_tool.corpora.task_alignment import assign_split, corpus_benchmark, max_jaccard
+from gener1_tool.corpora.task_alignment import assign_split, corpus_benchmark, corpus_named_sets, max_jaccard
 from gener1_tool.cli import cli
 from gener1_tool.errors import Gener1Error
 from gener1_tool.knowledge.store import KBWriter, KnowledgeBase
@@ -68,6 +68,41 @@ def test_removal_reasons_and_report(leak_kb, tmp_path):
     assert row["genes"] == sorted(["TP53", "MDM2", "CDKN1A", "ATM", "BRCA1"]) and row["size"] == 5
     assert row["gold_name"] == "DNA damage checkpoint" and row["library"] == "GO_BP"
     assert row["split"] in ("train", "validation", "test")
+
+
+def test_named_sets_follow_the_same_leakage_rules_and_split_by_name(tmp_path):
+    sets = tmp_path / "modules.tsv"
+    sets.write_text("ID\tGenes\tTerm_Description\n"
+                    "M1\t" + " ".join(NEST_MAPK) + "\tgrowth factor module\n"       # Jaccard 1.0 with NEST:256
+                    "M2\tPEX1 PEX2 PEX3 PEX5\tperoxisome biogenesis module\n"
+                    "M3\tTP53 MDM2 CDKN1A\tMAPK signaling\n"                         # an evaluation name
+                    "M4\tTP53 MDM2\tp53 pair\n"                                       # below min size
+                    "M5\tATM CHEK2 BRCA1\tperoxisome biogenesis module\n")
+    out = tmp_path / "named.jsonl"
+    report = corpus_named_sets(sets, out, min_size=3)
+    rows = {r["id"]: r for r in read_jsonl(out)}
+    assert set(rows) == {"M2", "M5"}
+    assert report["removed"] == {"reserved_evaluation_id": 0, "excluded_by_file": 0, "evaluation_name": 1,
+                                 "size_out_of_range": 1, "jaccard_overlap": 1}
+    assert report["jaccard_examples"][0]["evaluation_id"] == "NEST:256"
+    assert rows["M2"]["gold_name"] == "peroxisome biogenesis module" and rows["M2"]["library"] == "named"
+    assert rows["M2"]["split"] == rows["M5"]["split"]  # one name, one split
+    assert rows["M5"]["genes"] == ["ATM", "BRCA1", "CHEK2"] and rows["M5"]["size"] == 3
+
+    gmt = tmp_path / "modules.gmt"
+    gmt.write_text("HALLMARK_PEROXISOME_MODULE\turl\tPEX1\tPEX2\tPEX3\n")
+    corpus_named_sets(gmt, tmp_path / "gmt.jsonl")
+    assert read_jsonl(tmp_path / "gmt.jsonl")[0]["gold_name"] == "Peroxisome module"
+
+    unnamed = tmp_path / "unnamed.tsv"
+    unnamed.write_text("ID\tGenes\nM1\tPEX1 PEX2 PEX3\n")
+    with pytest.raises(Gener1Error, match="no name") as err:
+        corpus_named_sets(unnamed, tmp_path / "x.jsonl")
+    assert err.value.line == 2
+
+    result = CliRunner().invoke(cli, ["corpus", "named-sets", str(sets), "-o", str(tmp_path / "cli.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "kept 2 of 5 sets" in result.output and len(read_jsonl(tmp_path / "cli.jsonl")) == 2
 
 
 def test_jaccard_threshold_and_exclude_file(leak_kb, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import datasets, paths
-from ..corpora.task_alignment import corpus_benchmark, draw_sets, parse_quota
+from ..corpora.task_alignment import corpus_benchmark, corpus_named_sets, draw_sets, parse_quota
 from ..datasets.contamination import make_contamination_benchmark
 from ..errors import Gener1Error
 from ..evaluation.contamination import contamination_summary, write_contamination_report
@@ -132,6 +132,36 @@ def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidenc
         max_size=max_size, evidence=_codes(evidence), exclude_evidence=_codes(exclude_evidence), split=split,
         seed=seed, exclude_terms=_read_ids(exclude_terms), exclude_evaluation=not keep_evaluation, jaccard=jaccard,
         report=report)
+    click.echo(f"kept {result['kept']} of {result['considered']} sets: "
+               + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
+    click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))
+    click.echo(f"report: {result['report']}", err=True)
+
+
+@corpus.command(name="named-sets")
+@click.argument("sets", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")
+@click.option("--library", default="named", show_default=True, help="The rows' library label (not a KB library).")
+@click.option("--min-size", default=3, show_default=True, type=click.IntRange(min=1), help="Smallest gene set kept.")
+@click.option("--max-size", default=500, show_default=True, type=click.IntRange(min=1), help="Largest gene set kept.")
+@click.option("--split", default="0.8,0.1,0.1", show_default=True, help="train,validation,test fractions (by name).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the split.")
+@click.option("--keep-evaluation", is_flag=True,
+              help="Do NOT exclude evaluation names and sets overlapping evaluation sets (for ablations only).")
+@click.option("--jaccard", default=0.9, show_default=True, type=click.FloatRange(0, 1),
+              help="Remove sets whose genes overlap an evaluation set with at least this Jaccard index.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Removal report JSON (default: OUTPUT.report.json).")
+def corpus_named_sets_cmd(sets, output, library, min_size, max_size, split, seed, keep_evaluation, jaccard, report):
+    """Task-alignment data from gene sets people named (modules, curated sets): a table with a gold-name column
+    or a GMT, under the same leakage rules and name-level split as `gener1 corpus benchmark`.
+
+    \b
+    Example (blood transcription modules as chooser training data, docs/results.md section 17):
+      gener1 corpus named-sets btm.tsv -o btm_task.jsonl
+      gener1 corpus candidates btm_task.jsonl -o btm_cands.jsonl --libraries all
+    """
+    result = corpus_named_sets(sets, output, library=library, min_size=min_size, max_size=max_size, split=split,
+                               seed=seed, exclude_evaluation=not keep_evaluation, jaccard=jaccard, report=report)
     click.echo(f"kept {result['kept']} of {result['considered']} sets: "
                + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
     click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))

@@ -32,8 +32,11 @@ from . import corpus
               help="Also write a seeded copy of each set with this share of its genes replaced by random genes, "
                    "repeatable (e.g. --contaminate 50 --contaminate 100): `gener1 train chooser` fits the confidence on them "
                    "too, never the chooser (the shipped calibrator does without: see docs/results.md).")
+@click.option("--max-jaccard", type=click.FloatRange(0, 1, min_open=True), metavar="J",
+              help="Also hold out every term whose genes overlap the set's with a Jaccard index >= J (the held-out "
+                   "term's near-duplicates), so that lists look like those of sets no KB term names.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the random genes.")
-def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, contamination, seed):
+def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, contamination, max_jaccard, seed):
     """Label every candidate name of each task-alignment set with the reward against its gold name.
 
     TASK is a `gener1 corpus benchmark` JSONL. Each set's own term is held out, as in evaluation; candidates are
@@ -48,7 +51,8 @@ def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, cont
         summary = build_candidates_corpus(task, output, kb=kb_path or paths.default_kb_path(),
                                           score=lambda names, golds: score_names(names, golds, weights),
                                           weights=weights, libraries=libraries, k=k, splits=tuple(splits) or None,
-                                          progress=progress, contamination=tuple(contamination), seed=seed)
+                                          progress=progress, contamination=tuple(contamination), seed=seed,
+                                          max_jaccard=max_jaccard)
     for split, s in summary["splits"].items():
         click.echo(f"{split}\t{s['sets']} sets\treward top-1 {s['reward_top1']}\tbest {s['reward_best']}"
                    f"\tROUGE-L top-1 {s['rouge_l_top1']}\tbest {s['rouge_l_best']}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..model.chooser import ARCHITECTURES
@@ -14,6 +16,16 @@ def _floats(text: str) -> tuple[float, ...]:
         return tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise click.BadParameter(f"{text!r}: expected comma-separated numbers") from None
+
+
+def _weights(pairs) -> dict[str, int]:
+    out = {}
+    for pair in pairs:
+        name, sep, n = pair.rpartition("=")
+        if not sep or not name or not n.strip().isdigit() or int(n) < 1:
+            raise click.BadParameter(f"{pair!r}: expected CORPUS=N with N a whole number >= 1", param_hint="--weight")
+        out[Path(name).name] = int(n)
+    return out
 
 
 @train.command("chooser")
@@ -32,10 +44,17 @@ def _floats(text: str) -> tuple[float, ...]:
                    "sets, worse on NeST/MSigDB: docs/results.md, section 16).")
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Networks trained from successive seeds whose scores are averaged.")
+@click.option("--learn-from-copies", "learn_from_copies", multiple=True, type=click.IntRange(1, 99), metavar="PERCENT",
+              help="Also train the chooser on the corpus' contaminated copies of this level (`gener1 corpus candidates "
+                   "--contaminate`), train split only, repeatable; by default copies serve the confidence only.")
+@click.option("--weight", "weights", multiple=True, metavar="CORPUS=N",
+              help="Count the training sets of this corpus (its file name) N times, repeatable: e.g. a few hundred "
+                   "sets people named (`gener1 corpus named-sets`) among tens of thousands of KB terms.")
 @click.option("--hidden", default=128, show_default=True, type=click.IntRange(min=1), help="Hidden units.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the dev cut and training.")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch CPU threads.")
-def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, architecture, members, hidden, seed, threads):
+def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, architecture, members, learn_from_copies, weights,
+                hidden, seed, threads):
     """Train the chooser on `gener1 corpus candidates` JSONL files (their train split; settings picked on a
     development part of it), fit the confidence, and report both on the validation and test splits.
 
@@ -45,7 +64,9 @@ def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, architecture, 
     """
     config = ChooserConfig(corpus=list(corpus), output_dir=output_dir, target=target,
                            epochs=tuple(int(x) for x in _floats(epochs)), taus=_floats(taus), deltas=_floats(deltas),
-                           architecture=architecture, members=members, hidden=hidden, seed=seed, threads=threads)
+                           architecture=architecture, members=members, learn_from_copies=tuple(learn_from_copies),
+                           corpus_weights=_weights(weights),
+                           hidden=hidden, seed=seed, threads=threads)
     with click.progressbar(length=1, label="chooser", file=click.get_text_stream("stderr")) as bar:
         def progress(stage, done, total):
             bar.label = stage

@@ -46,7 +46,7 @@ PARENTS_OF_TOP = 3
 def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score: Callable, weights: dict[str, float],
                             kb=None, libraries: str = "own", k: int = CANDIDATES, splits: tuple[str, ...] | None = None,
                             progress: Callable[[int, int], None] | None = None, chunk: int = 500,
-                            contamination: tuple[int, ...] = (), seed: int = 0) -> dict:
+                            contamination: tuple[int, ...] = (), seed: int = 0, max_jaccard: float | None = None) -> dict:
     """Write the corpus to ``output`` (atomically) and return its report (also written to ``OUTPUT.report.json``)."""
     if any(not 0 < level <= 100 for level in contamination):
         raise Gener1Error(f"contamination levels are percentages in 1..100, got {list(contamination)}")
@@ -69,7 +69,7 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
     with atomic_open(output) as fh:
         for lib, members in groups.items():
             libs = [lib] if libraries == "own" and lib else None
-            builder = CandidateBuilder(kb, libs, k=k)
+            builder = CandidateBuilder(kb, libs, k=k, max_jaccard=max_jaccard)
             universe = kb.annotated_symbols(builder.libraries) if contamination else set()
             for start in range(0, len(members), chunk):
                 clean = members[start:start + chunk]
@@ -119,7 +119,7 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
                 done += len(clean)
                 if progress:
                     progress(done, len(rows))
-    summary = {"sets": len(rows), "libraries": libraries, "k": k, "weights": weights,
+    summary = {"sets": len(rows), "libraries": libraries, "k": k, "max_jaccard": max_jaccard, "weights": weights,
                "no_candidates": report["no_candidates"], "extras_beat_every_candidate": report["extras_win"],
                "contaminated_copies": {str(level): report[f"copies_{level}"] for level in contamination},
                "splits": {s: {"sets": len(v["top1"]), "reward_top1": _mean(v["top1"]), "reward_best": _mean(v["best"]),

@@ -38,7 +38,9 @@ import numpy as np
 from ..datasets import BENCHMARKS, evaluation_term_ids, evaluation_term_names, load
 from ..enrichment.libraries import check_size_window
 from ..errors import Gener1Error
+from ..genes.readers import read_gene_sets
 from ..io import atomic_open, iter_jsonl, write_jsonl, write_text_atomic
+from ..knowledge.sources.gmt import readable_set_name
 from ..knowledge.store import KnowledgeBase, normalise_term_name
 
 SPLITS = ("train", "validation", "test")
@@ -133,12 +135,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
     fractions = parse_split(split)
     evidence, exclude_evidence = list(evidence), list(exclude_evidence)
 
-    reserved = set(evaluation_term_ids()) if exclude_evaluation else set()
-    from_file = set(exclude_terms) - reserved
-    eval_names = set(evaluation_term_names()) if exclude_evaluation else set()
-    eval_sets = [set(gs.genes) for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
-    eval_ids = [gs.id for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
-
+    guard = _EvaluationGuard(exclude_evaluation, jaccard, exclude_terms)
     removed: Counter = Counter()
     removed_by_library: dict[str, Counter] = defaultdict(Counter)
     candidates: list[tuple[str, str, str, set[str]]] = []  # (term_id, name, library, genes)
@@ -154,14 +151,8 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
             genes = sets[term_id]
             term = kb.term(term_id)
             name = term.name if term else term_id
-            reason = None
-            if term_id in reserved:
-                reason = "reserved_evaluation_id"
-            elif term_id in from_file:
-                reason = "excluded_by_file"
-            elif normalise_term_name(name) in eval_names:
-                reason = "evaluation_name"
-            elif len(genes) < min_size or (max_size is not None and len(genes) > max_size):
+            reason = guard.reason(term_id, name)
+            if reason is None and (len(genes) < min_size or (max_size is not None and len(genes) > max_size)):
                 reason = "size_out_of_range"
             if reason:
                 removed[reason] += 1
@@ -169,29 +160,8 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
                 continue
             candidates.append((term_id, name, library, genes))
 
-    best, best_ref = max_jaccard([c[3] for c in candidates], eval_sets)
-    kept, examples = [], []
-    for (term_id, name, library, genes), jac, ref in zip(candidates, best, best_ref):
-        if eval_sets and jac >= jaccard - 1e-12:
-            removed["jaccard_overlap"] += 1
-            removed_by_library[library]["jaccard_overlap"] += 1
-            if len(examples) < 20:
-                examples.append({"id": term_id, "name": name, "evaluation_id": eval_ids[int(ref)], "jaccard": round(float(jac), 4)})
-            continue
-        kept.append((term_id, name, library, genes))
-
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    per_split: Counter = Counter()
-    per_library_split: dict[str, Counter] = defaultdict(Counter)
-    with atomic_open(output) as fh:
-        for term_id, name, library, genes in kept:
-            which = assign_split(normalise_term_name(name), seed, fractions)
-            per_split[which] += 1
-            per_library_split[library][which] += 1
-            fh.write(json.dumps({"id": term_id, "genes": sorted(genes), "gold_name": name, "library": library,
-                                 "split": which, "size": len(genes)}, ensure_ascii=False) + "\n")
-
+    kept, examples = guard.drop_overlaps(candidates, removed, removed_by_library)
+    per_split, per_library_split = _write_rows(kept, output, seed, fractions)
     result = {
         "output": str(output),
         "kb": str(kb.path),
@@ -200,6 +170,108 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
                      "exclude_evidence": exclude_evidence, "evidence_applied": evidence_applied,
                      "split": list(fractions), "seed": seed, "jaccard": jaccard,
                      "exclude_evaluation": exclude_evaluation, "exclude_terms_file_ids": len(set(exclude_terms))},
+    }
+    return _report(result, kept, libraries, per_split, per_library_split, removed, removed_by_library, examples,
+                   Path(report) if report else Path(output).with_name(Path(output).name + ".report.json"))
+
+
+def corpus_named_sets(sets_path: str | Path, output: str | Path, *, library: str = "named", min_size: int = 3,
+                      max_size: int = 500, split: str | Iterable[float] = (0.8, 0.1, 0.1), seed: int = 0,
+                      exclude_evaluation: bool = True, jaccard: float = 0.9, report: str | Path | None = None) -> dict:
+    """Task-alignment data from gene sets that people named (modules, a lab's curated sets) instead of KB terms: the
+    same rows, leakage rules and name-level split as ``corpus_benchmark``. Names come from a table's gold-name column
+    (``Term_Description``, ``gold_name``, ...) or a GMT's set names (MSigDB style made readable). A set without a
+    name is an error naming its line; the rows' ``library`` is ``library`` (candidates then come from every KB
+    library: `gener1 corpus candidates --libraries all`)."""
+    check_size_window(min_size, max_size)
+    if not 0 < jaccard <= 1:
+        raise Gener1Error(f"--jaccard must be in (0, 1], got {jaccard}")
+    fractions = parse_split(split)
+    guard = _EvaluationGuard(exclude_evaluation, jaccard)
+    removed: Counter = Counter()
+    removed_by_library: dict[str, Counter] = defaultdict(Counter)
+    candidates, seen = [], set()
+    for gs in read_gene_sets(sets_path):
+        name = gs.gold_name or (readable_set_name(gs.id)[0] if gs.metadata.get("format") == "gmt" else None)
+        if not name:
+            raise Gener1Error(f"gene set {gs.id!r} has no name: give a gold-name column (e.g. Term_Description)",
+                              path=sets_path, line=gs.metadata.get("line"))
+        if gs.id in seen:
+            raise Gener1Error(f"gene set {gs.id!r} appears twice", path=sets_path, line=gs.metadata.get("line"))
+        seen.add(gs.id)
+        genes = set(gs.genes)
+        reason = guard.reason(gs.id, name)
+        if reason is None and not min_size <= len(genes) <= max_size:
+            reason = "size_out_of_range"
+        if reason:
+            removed[reason] += 1
+            removed_by_library[library][reason] += 1
+            continue
+        candidates.append((gs.id, name, library, genes))
+    kept, examples = guard.drop_overlaps(candidates, removed, removed_by_library)
+    per_split, per_library_split = _write_rows(kept, output, seed, fractions)
+    result = {"output": str(output), "sets": str(sets_path), "libraries": [library],
+              "settings": {"min_size": min_size, "max_size": max_size, "split": list(fractions), "seed": seed,
+                           "jaccard": jaccard, "exclude_evaluation": exclude_evaluation}}
+    return _report(result, kept, [library], per_split, per_library_split, removed, removed_by_library, examples,
+                   Path(report) if report else Path(output).with_name(Path(output).name + ".report.json"))
+
+
+class _EvaluationGuard:
+    """The leakage rules every task-alignment corpus obeys: no evaluation ID (or ID from a file), no evaluation
+    gold name, no set overlapping an evaluation set with Jaccard ≥ ``jaccard``."""
+
+    def __init__(self, exclude_evaluation: bool, jaccard: float, exclude_terms: Iterable[str] = ()):
+        self.reserved = set(evaluation_term_ids()) if exclude_evaluation else set()
+        self.from_file = set(exclude_terms) - self.reserved
+        self.names = set(evaluation_term_names()) if exclude_evaluation else set()
+        evaluation = [gs for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
+        self.sets, self.ids = [set(gs.genes) for gs in evaluation], [gs.id for gs in evaluation]
+        self.jaccard = jaccard
+
+    def reason(self, set_id: str, name: str) -> str | None:
+        if set_id in self.reserved:
+            return "reserved_evaluation_id"
+        if set_id in self.from_file:
+            return "excluded_by_file"
+        if normalise_term_name(name) in self.names:
+            return "evaluation_name"
+        return None
+
+    def drop_overlaps(self, candidates, removed: Counter, removed_by_library: dict[str, Counter]):
+        """(kept candidates, up to 20 examples of removals) after the Jaccard rule."""
+        best, best_ref = max_jaccard([c[3] for c in candidates], self.sets)
+        kept, examples = [], []
+        for (set_id, name, library, genes), jac, ref in zip(candidates, best, best_ref):
+            if self.sets and jac >= self.jaccard - 1e-12:
+                removed["jaccard_overlap"] += 1
+                removed_by_library[library]["jaccard_overlap"] += 1
+                if len(examples) < 20:
+                    examples.append({"id": set_id, "name": name, "evaluation_id": self.ids[int(ref)],
+                                     "jaccard": round(float(jac), 4)})
+                continue
+            kept.append((set_id, name, library, genes))
+        return kept, examples
+
+
+def _write_rows(kept, output, seed: int, fractions) -> tuple[Counter, dict[str, Counter]]:
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    per_split: Counter = Counter()
+    per_library_split: dict[str, Counter] = defaultdict(Counter)
+    with atomic_open(output) as fh:
+        for set_id, name, library, genes in kept:
+            which = assign_split(normalise_term_name(name), seed, fractions)
+            per_split[which] += 1
+            per_library_split[library][which] += 1
+            fh.write(json.dumps({"id": set_id, "genes": sorted(genes), "gold_name": name, "library": library,
+                                 "split": which, "size": len(genes)}, ensure_ascii=False) + "\n")
+    return per_split, per_library_split
+
+
+def _report(result: dict, kept, libraries, per_split, per_library_split, removed, removed_by_library, examples,
+            report_path: Path) -> dict:
+    result.update({
         "considered": sum(removed.values()) + len(kept),
         "kept": len(kept),
         "kept_by_split": {s: per_split.get(s, 0) for s in SPLITS},
@@ -207,8 +279,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
         "removed": {r: removed.get(r, 0) for r in REASONS},
         "removed_by_library": {lib: {r: removed_by_library[lib].get(r, 0) for r in REASONS} for lib in libraries},
         "jaccard_examples": examples,
-    }
-    report_path = Path(report) if report else output.with_name(output.name + ".report.json")
+    })
     write_text_atomic(report_path, json.dumps(result, indent=2) + "\n")
     result["report"] = str(report_path)
     return result

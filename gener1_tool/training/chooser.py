@@ -57,6 +57,12 @@ class ChooserConfig:
     dev_fraction: float = 0.15
     correct_rouge_l: float = 0.5  # evaluation.metrics.CORRECT_ROUGE_L
     encoder: str = "minilm"
+    # Contamination levels whose copies the chooser also learns from (train split only; e.g. (50,) for half-random
+    # copies of each set, labelled against the original gold): noisy sets like users' modules. () = real sets only.
+    learn_from_copies: tuple[int, ...] = ()
+    # Corpus file name -> how many times its training sets count (fit and development score): a few hundred sets
+    # that people named (`gener1 corpus named-sets`) among tens of thousands of KB terms (docs/results.md, section 17).
+    corpus_weights: dict[str, int] | None = None
     seed: int = 0
     threads: int | None = None
 
@@ -71,11 +77,24 @@ class _Data:
     contamination: np.ndarray  # the share of random genes (0: a real set)
 
 
+def _corpus_weights(config: ChooserConfig, data: _Data) -> np.ndarray:
+    """Each set's weight (``config.corpus_weights`` by corpus file name; 1 by default)."""
+    given = dict(config.corpus_weights or {})
+    names = {Path(c).name for c in _corpus_paths(config.corpus)}
+    unknown = sorted(set(given) - names)
+    if unknown:
+        raise Gener1Error(f"weights for {', '.join(unknown)}, which is not a corpus of this run "
+                          f"({', '.join(sorted(names))})")
+    if any(not isinstance(w, int) or w < 1 for w in given.values()):
+        raise Gener1Error(f"corpus weights are whole numbers of at least 1, got {given}")
+    return np.array([given.get(src, 1) for src in data.source], dtype=int)
+
+
 def _corpus_paths(corpus) -> list[str]:
     return [str(corpus)] if isinstance(corpus, (str, Path)) else [str(c) for c in corpus]
 
 
-def read_corpus(corpus, target: str, dev_fraction: float, seed: int) -> _Data:
+def read_corpus(corpus, target: str, dev_fraction: float, seed: int, learn_from_copies: tuple[int, ...] = ()) -> _Data:
     if target not in TARGETS:
         raise Gener1Error(f"unknown chooser target {target!r}; expected one of {', '.join(TARGETS)}")
     lists, tgt, rouge, group, source, level = [], [], [], [], [], []
@@ -97,8 +116,8 @@ def read_corpus(corpus, target: str, dev_fraction: float, seed: int) -> _Data:
             h = hashlib.sha256(f"{seed}:dev:{normalise_term_name(row.get('gold_name') or '')}".encode()).hexdigest()
             split = "train_dev" if int(h[:8], 16) / 16 ** 8 < dev_fraction else "train_fit"
         contamination = int(row.get("contamination") or 0)
-        if contamination and split == "train_fit":
-            continue  # copies serve the calibrator, which never fits on train_fit
+        if contamination and split == "train_fit" and contamination not in learn_from_copies:
+            continue  # copies serve the calibrator, which never fits on train_fit, unless the chooser learns from them
         lists.append(cl)
         tgt.append(t)
         rouge.append(rl)
@@ -232,16 +251,19 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     out = Path(config.output_dir)
     refuse_overwriting_inputs([out / name for name in ("chooser.json", "chooser.safetensors", "confidence.json", "chooser_report.json")], _corpus_paths(config.corpus))
     t0 = time.time()
-    data = read_corpus(config.corpus, config.target, config.dev_fraction, config.seed)
+    data = read_corpus(config.corpus, config.target, config.dev_fraction, config.seed, tuple(config.learn_from_copies))
     G, real = data.group, data.contamination == 0
-    fit_idx, dev_idx = np.where((G == "train_fit") & real)[0], np.where((G == "train_dev") & real)[0]
-    train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]) & real)[0]
+    learned = real | np.isin(data.contamination, list(config.learn_from_copies))
+    fit_idx, dev_idx = np.where((G == "train_fit") & learned)[0], np.where((G == "train_dev") & real)[0]
+    train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]) & learned)[0]
     val_idx, test_idx = np.where((G == "validation") & real)[0], np.where((G == "test") & real)[0]
     # Contaminated copies: for the confidence only.
     dev_copies, val_copies, test_copies = (np.where((G == g) & ~real)[0] for g in ("train_dev", "validation", "test"))
     for name, idx in (("train", fit_idx), ("train (development part)", dev_idx), ("validation", val_idx)):
         if len(idx) == 0:
             raise Gener1Error(f"the corpus has no {name} sets with candidates", path=_corpus_paths(config.corpus)[0])
+    weights = _corpus_weights(config, data)
+    fit_idx, train_idx = np.repeat(fit_idx, weights[fit_idx]), np.repeat(train_idx, weights[train_idx])
     inputs = ListInputs(config.encoder)
     if progress:
         progress("features", 0, len(data.lists))
@@ -267,7 +289,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
                    members=config.members, tick=tick)
         s = _scores(net, batches, np.concatenate([dev_idx, dev_copies]))
         for delta in config.deltas:
-            dev = float(_picked_rouge(data, {i: s[i] for i in dev_idx}, delta).mean())
+            dev = float(np.average(_picked_rouge(data, {i: s[i] for i in dev_idx}, delta), weights=weights[dev_idx]))
             search.append({"epochs": epochs, "tau": tau, "delta": delta, "train_dev_rouge_l": round(dev, 4)})
             if best is None or dev > best["train_dev_rouge_l"]:
                 best, best_dev_scores = search[-1], s
@@ -339,7 +361,8 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
             "in_dim": int(batches.x.shape[2]), "hidden": config.hidden, "architecture": config.architecture,
             "members": config.members, "mean": mean.tolist(), "std": std.tolist(),
             "delta": delta, "epochs": best["epochs"], "tau": best["tau"], "target": config.target,
-            "trained_on": {"corpus": [Path(c).name for c in _corpus_paths(config.corpus)], "train_sets": int(len(train_idx))},
+            "trained_on": {"corpus": [Path(c).name for c in _corpus_paths(config.corpus)], "train_sets": int(len(np.unique(train_idx))),
+                           **({"weights": dict(config.corpus_weights)} if config.corpus_weights else {})},
             "validation": val_summary, "test": test_summary}
     chooser = Chooser(meta, net)
     out.mkdir(parents=True, exist_ok=True)
