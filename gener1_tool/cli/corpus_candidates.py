@@ -34,7 +34,8 @@ from . import corpus
                    "too, never the chooser (the shipped calibrator does without: see docs/results.md).")
 @click.option("--max-jaccard", type=click.FloatRange(0, 1, min_open=True), metavar="J",
               help="Also hold out every term whose genes overlap the set's with a Jaccard index >= J (the held-out "
-                   "term's near-duplicates), so that lists look like those of sets no KB term names.")
+                   "term's near-duplicates), so that lists look like those of sets no KB term names (a chooser trained on "
+                   "such lists still did not choose better for named modules: docs/results.md, section 17).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the random genes.")
 def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, contamination, max_jaccard, seed):
     """Label every candidate name of each task-alignment set with the reward against its gold name.

@@ -46,7 +46,8 @@ def _weights(pairs) -> dict[str, int]:
               help="Networks trained from successive seeds whose scores are averaged.")
 @click.option("--learn-from-copies", "learn_from_copies", multiple=True, type=click.IntRange(1, 99), metavar="PERCENT",
               help="Also train the chooser on the corpus' contaminated copies of this level (`gener1 corpus candidates "
-                   "--contaminate`), train split only, repeatable; by default copies serve the confidence only.")
+                   "--contaminate`), train split only, repeatable; by default copies serve the confidence only (they did "
+                   "not help on named modules: docs/results.md, section 17).")
 @click.option("--weight", "weights", multiple=True, metavar="CORPUS=N",
               help="Count the training sets of this corpus (its file name) N times, repeatable: e.g. a few hundred "
                    "sets people named (`gener1 corpus named-sets`) among tens of thousands of KB terms.")
