@@ -3,8 +3,8 @@
 Why: choosers trained on KB terms are selected on held-out KB sets, and the only out-of-distribution benchmarks (NeST,
 MSigDB) must never be used to choose. The BTM names were written by people who looked at each module ("cell cycle
 and transcription", "antiviral IFN signature", "enriched in membrane proteins"), not copied from a KB term, which is
-what NeST and MSigDB names are like. They served first as a development set (a chooser that wins on KB sets loses on
-them) and are now training data of the all-library chooser (`gener1 corpus named-sets`, docs/results.md, section 17).
+what NeST and MSigDB names are like. They are a development set (a chooser that wins on KB sets loses on them) and
+training data for a chooser that learns from named sets (`gener1 corpus named-sets`, docs/results.md, section 17).
 
 Source: Debian's r-bioc-qusage (GeneSets.RData, object BTM.geneSets; Artistic-2.0), read without R:
   apt-get download r-bioc-qusage && dpkg -x r-bioc-qusage_*.deb qusage

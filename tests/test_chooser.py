@@ -413,26 +413,6 @@ def test_name_only_annotation_is_named_by_the_chooser_without_loading_the_langua
     assert calibrator is not None
 
 
-def test_lists_from_every_library_are_named_by_the_models_all_library_chooser(chooser_model_dir, reasoning_fake,
-                                                                             tiny_kb_path, tmp_path):
-    import shutil
-
-    from gener1_tool.model.chooser import ALL_LIBRARIES_DIR
-
-    model = tmp_path / "model"
-    shutil.copytree(chooser_model_dir, model)
-    sub = model / ALL_LIBRARIES_DIR
-    shutil.copytree(chooser_model_dir, sub)
-    meta = json.loads((sub / "chooser.json").read_text())
-    (sub / "chooser.json").write_text(json.dumps(dict(meta, delta=1e9)))  # this one always keeps top-1
-    every = _run(tmp_path, model, tiny_kb_path, reasoning=False, name="every")
-    assert {r["choice"]["by"] for r in every} == {"chooser/all_libraries"} and {r["choice"]["rank"] for r in every} == {1}
-    chosen = _run(tmp_path, model, tiny_kb_path, reasoning=False, name="chosen", libraries=["GO_BP"])
-    assert {r["choice"]["by"] for r in chosen} == {"chooser"}
-    plain = _run(tmp_path, chooser_model_dir, tiny_kb_path, reasoning=False, name="plain")
-    assert {r["choice"]["by"] for r in plain} == {"chooser"}  # a model without one uses its only chooser
-
-
 def test_with_reasoning_the_language_model_continues_the_chosen_name(chooser_model_dir, reasoning_fake, tiny_kb_path,
                                                                       tmp_path):
     recs = _run(tmp_path, chooser_model_dir, tiny_kb_path)

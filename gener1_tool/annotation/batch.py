@@ -47,7 +47,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     # The abstention rule was set on the default KB's ~19,000-gene background; a small custom KB cannot reach it.
     abstain = config.abstain and len(builder.libs.background) >= COHERENCE_MIN_BACKGROUND
     checker = ClaimChecker(kb, hold_out=set(config.hold_out_terms))
-    naming = ChooserNaming.for_run(model_spec, enabled=config.chooser, mode=config.mode, libraries=config.libraries)
+    naming = ChooserNaming.for_run(model_spec, enabled=config.chooser, mode=config.mode)
     # Candidate lists: what the chooser picks from and what the compact prompt shows.
     candidates = (CandidateBuilder(kb, config.libraries, hold_out=set(config.hold_out_terms))
                   if naming is not None or config.mode == CANDIDATES_MODE else None)

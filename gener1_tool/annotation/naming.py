@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..enrichment.candidates import CandidateList
-from ..model.chooser import ALL_LIBRARIES_DIR, Choice, Chooser
+from ..model.chooser import Choice, Chooser
 from ..model.confidence import Calibrator
 from ..reasoning import answer as answer_format
 
@@ -17,25 +17,18 @@ CHOOSER_FLAG = "named_by_chooser"  # the row flag of a name picked by the choose
 
 
 class ChooserNaming:
-    def __init__(self, model_dir: str | Path, label: str = "chooser"):
+    def __init__(self, model_dir: str | Path):
         self.chooser = Chooser.load(model_dir)
         self.calibrator = Calibrator.load(model_dir) if Calibrator.present(model_dir) else None
-        self.label = label  # the rows' choice.by: which of the model's choosers named the set
 
     @classmethod
-    def for_run(cls, model_spec: str, *, enabled: bool, mode: str,
-                libraries: Sequence[str] | None = None) -> "ChooserNaming | None":
+    def for_run(cls, model_spec: str, *, enabled: bool, mode: str) -> "ChooserNaming | None":
         """The run's chooser, or None (disabled, model-only prompts, or a model without one). Only a model directory
-        can carry one: a built-in base name never does, so it is not resolved (or converted) here. Candidates from
-        every default library (``libraries`` None) are chosen by the model's all-library chooser where it has one."""
+        can carry one: a built-in base name never does, so it is not resolved (or converted) here."""
         if not enabled or mode == "model-only":
             return None
         path = Path(model_spec)
-        if not (path.is_dir() and Chooser.present(path)):
-            return None
-        if not libraries and Chooser.present(path / ALL_LIBRARIES_DIR):
-            return cls(path / ALL_LIBRARIES_DIR, label=f"chooser/{ALL_LIBRARIES_DIR}")
-        return cls(path)
+        return cls(path) if path.is_dir() and Chooser.present(path) else None
 
     def choose(self, lists: Sequence[CandidateList]) -> list[dict | None]:
         """Per candidate list: the chosen name, its confidence and the candidates with choice probabilities (None
@@ -49,7 +42,7 @@ class ChooserNaming:
         confidence = (self.calibrator.confidence(clist, choice) if self.calibrator is not None
                       else round(choice.probability, 2))
         return {"name": chosen.name, "confidence": confidence,
-                "choice": {"by": self.label, "rank": chosen.rank, "term_id": chosen.term_id,
+                "choice": {"by": "chooser", "rank": chosen.rank, "term_id": chosen.term_id,
                            "probability": round(choice.probability, 4), "margin": round(choice.margin, 4),
                            "calibrated": self.calibrator is not None},
                 "candidates": [{"rank": c.rank, "name": c.name, "term_id": c.term_id, "library": c.library,

@@ -35,10 +35,6 @@ from ..knowledge.store import normalise_term_name
 from ..similarity.encoders import get_encoder
 
 CHOOSER_FILE, CHOOSER_WEIGHTS = "chooser.json", "chooser.safetensors"
-# A model directory may hold a second chooser (and calibrator) in this subdirectory, for candidate lists drawn from
-# every default library: users' modules and signatures, named by people in another style than the KB's terms
-# (docs/results.md, section 17). The top-level chooser then serves lists restricted to chosen libraries.
-ALL_LIBRARIES_DIR = "all_libraries"
 ARCHITECTURES = ("mlp", "attention")  # model.chooser_net
 CHOOSER_VERSION = 2  # 2: an architecture and ensemble members (model.chooser_net)
 READABLE_VERSIONS = (1, 2)
