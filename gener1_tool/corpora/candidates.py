@@ -11,8 +11,9 @@ One JSON line per set::
 
 With ``contamination`` levels (e.g. 50, 100), each set also gets seeded copies with that share of its genes replaced
 by random genes of the candidate libraries' universe (``datasets.contamination``, Hu et al.'s protocol), rows marked
-``"contamination": level`` and labelled against the original gold name (no extras). The chooser does not learn
-from them; the confidence calibrator does, so that a random set's pick is not called confident (issue 26).
+``"contamination": level`` and labelled against the original gold name (no extras). The confidence calibrator
+learns from them, so that a random set's pick is not called confident (issue 26); the chooser only when asked
+(``gener1 train chooser --learn-from-copies``). ``max_jaccard`` also holds out the set's near-duplicate terms.
 
 Candidates come from the set's own GO branch (``libraries="own"``, what evaluation does for GO benchmarks) or from
 every default library of the KB (``"all"``). The split is the task corpus' (by term name), so the chooser's

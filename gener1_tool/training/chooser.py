@@ -13,7 +13,10 @@ Protocol (all choices made without the validation and test splits, which the cor
    isotonic map of its scores fitted on the validation split's choices by the final chooser. Contaminated copies
    in the corpus (``gener1 corpus candidates --contaminate``) join both fits, never the chooser's: a half-random
    copy is labelled like any set (its pick against the original gold), a wholly random one is never correct (its
-   right answer is "unrelated", whatever a candidate's words share with the original's name).
+   right answer is "unrelated", whatever a candidate's words share with the original's name). Options:
+   ``learn_from_copies`` lets the chooser fit on train-split copies of some levels too, and ``corpus_weights``
+   counts a small corpus (e.g. sets people named) several times in the fit and the development score (section 17
+   of docs/results.md measured both).
 5. Reported: validation and test mean ROUGE-L of the choice vs top-1 (paired t-test), best-of-k, the share of
    sets where top-1 is kept; the confidence's AUROC and expected calibration error on the test split.
 Everything goes to ``output_dir``: chooser.json, chooser.safetensors, confidence.json, chooser_report.json.
@@ -257,7 +260,7 @@ def train_chooser(config: ChooserConfig, *, progress: Callable[[str, int, int], 
     fit_idx, dev_idx = np.where((G == "train_fit") & learned)[0], np.where((G == "train_dev") & real)[0]
     train_idx = np.where(np.isin(G, ["train_fit", "train_dev"]) & learned)[0]
     val_idx, test_idx = np.where((G == "validation") & real)[0], np.where((G == "test") & real)[0]
-    # Contaminated copies: for the confidence only.
+    # Contaminated copies outside train_fit: for the confidence only.
     dev_copies, val_copies, test_copies = (np.where((G == g) & ~real)[0] for g in ("train_dev", "validation", "test"))
     for name, idx in (("train", fit_idx), ("train (development part)", dev_idx), ("validation", val_idx)):
         if len(idx) == 0:
