@@ -105,6 +105,22 @@ def test_named_sets_follow_the_same_leakage_rules_and_split_by_name(tmp_path):
     assert "kept 2 of 5 sets" in result.output and len(read_jsonl(tmp_path / "cli.jsonl")) == 2
 
 
+def test_named_sets_take_candidates_from_every_library_and_say_so(tiny_kb_path, tmp_path):
+    from gener1_tool.corpora.candidates import build_candidates_corpus
+
+    sets = tmp_path / "modules.tsv"
+    sets.write_text("ID\tGenes\tTerm_Description\nM2\tPEX1 PEX2 PEX3 PEX5\tperoxin module\n")
+    corpus_named_sets(sets, tmp_path / "named.jsonl", split="1,0,0")
+    score = lambda names, golds: {"rouge_l": [0.5] * len(names)}  # noqa: E731
+    with pytest.raises(Gener1Error, match="'named'.*--libraries all"):
+        build_candidates_corpus(tmp_path / "named.jsonl", tmp_path / "c.jsonl", kb=tiny_kb_path, score=score,
+                                weights={"rouge_l": 1.0})
+    build_candidates_corpus(tmp_path / "named.jsonl", tmp_path / "c.jsonl", kb=tiny_kb_path, score=score,
+                            weights={"rouge_l": 1.0}, libraries="all")
+    row = read_jsonl(tmp_path / "c.jsonl")[0]
+    assert row["gold_name"] == "peroxin module" and row["split"] == "train" and row["list"]["candidates"]
+
+
 def test_jaccard_threshold_and_exclude_file(leak_kb, tmp_path):
     report = corpus_benchmark(leak_kb, tmp_path / "a.jsonl", jaccard=0.7, exclude_terms=["GO:9000006"])
     assert report["removed"]["jaccard_overlap"] == 2  # 5/7 = 0.714 now counts as overlap

@@ -64,6 +64,12 @@ def build_candidates_corpus(task_path: str | Path, output: str | Path, *, score:
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         groups[r.get("library") if libraries == "own" else "all"].append(r)
+    if libraries == "own":
+        foreign = sorted(lib for lib in groups if lib and lib not in kb.libraries())
+        if foreign:  # e.g. `gener1 corpus named-sets` rows: named by people, not by a library of this KB
+            raise Gener1Error(f"sets of library {', '.join(repr(lib) for lib in foreign)}, which is not a library of the "
+                              "knowledge base, have no own library to take candidates from: use --libraries all",
+                              path=task_path)
     report = Counter()
     per_split: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     done = 0
