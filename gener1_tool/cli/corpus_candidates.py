@@ -4,6 +4,7 @@ gene-traces` (gene-level reasoning examples on the compact candidates prompt).""
 from __future__ import annotations
 
 import click
+from tqdm import tqdm
 
 from .. import paths
 from ..corpora.candidate_traces import build_candidate_traces
@@ -44,10 +45,11 @@ def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, cont
     its top-K enriched terms, plus generalised (parent term) and composed (top-1 and top-2) names for study.
     """
     weights = parse_weights(rewards) or dict(NAME_TERMS)
-    with click.progressbar(length=1, label="labelling candidates", file=click.get_text_stream("stderr")) as bar:
+    # tqdm, not click's bar: it also reports in logs (no terminal), where long corpus builds run
+    with tqdm(desc="labelling candidates", unit=" sets", file=click.get_text_stream("stderr"), mininterval=1) as bar:
         def progress(done, total):
-            bar.length = total
-            bar.update(done - bar.pos)
+            bar.total = total
+            bar.update(done - bar.n)
 
         summary = build_candidates_corpus(task, output, kb=kb_path or paths.default_kb_path(),
                                           score=lambda names, golds: score_names(names, golds, weights),
@@ -81,10 +83,11 @@ def corpus_gene_traces(task, output, quota, kb_path, libraries, split, threshold
     `gener1 train reason OUTPUT -m MODEL`.
     """
     weights = dict(NAME_TERMS)
-    with click.progressbar(length=1, label="writing examples", file=click.get_text_stream("stderr")) as bar:
+    # tqdm, not click's bar: it also reports in logs (no terminal), where long corpus builds run
+    with tqdm(desc="writing examples", unit=" sets", file=click.get_text_stream("stderr"), mininterval=1) as bar:
         def progress(done, total):
-            bar.length = total
-            bar.update(done - bar.pos)
+            bar.total = total
+            bar.update(done - bar.n)
 
         report = build_candidate_traces(list(task), output, kb=kb_path or paths.default_kb_path(),
                                         score=lambda names, golds: score_names(names, golds, weights), weights=weights,

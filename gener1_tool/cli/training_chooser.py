@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from ..model.chooser import ARCHITECTURES
 from ..training.chooser import TARGETS, ChooserConfig, train_chooser
@@ -68,11 +69,14 @@ def chooser_cmd(corpus, output_dir, target, epochs, taus, deltas, architecture, 
                            architecture=architecture, members=members, learn_from_copies=tuple(learn_from_copies),
                            corpus_weights=_weights(weights),
                            hidden=hidden, seed=seed, threads=threads)
-    with click.progressbar(length=1, label="chooser", file=click.get_text_stream("stderr")) as bar:
+    # tqdm, not click's bar: it also reports in logs (no terminal), where training runs
+    with tqdm(desc="chooser", file=click.get_text_stream("stderr"), mininterval=1) as bar:
         def progress(stage, done, total):
-            bar.label = stage
-            bar.length = total
-            bar.update(done - bar.pos)
+            if bar.desc != stage:
+                bar.set_description(stage)
+                bar.reset(total=total)
+            bar.total = total
+            bar.update(done - bar.n)
 
         result = train_chooser(config, progress=progress)
     chosen = result["chosen"]
