@@ -116,12 +116,13 @@ def test_msigdb_names_get_back_the_casing_the_kb_knows(tmp_path):
 
 def test_word_casing_takes_a_words_usual_form_and_symbols_only_for_unused_words():
     names = ["DNA repair", "mitochondrial DNA replication", "RNA polymerase II complex", "Wnt signaling",
-             "wnt protein binding", "Cell cycle", "cell division", "regulation of cell cycle"]
+             "wnt protein binding", "Cell cycle", "cell division", "regulation of cell cycle", "p53 binding"]
     casing = word_casing(names, ["TP53", "CELL1", "WNT1", "II"])
     assert casing["dna"] == "DNA" and casing["ii"] == "II" and casing["tp53"] == "TP53"
     assert "wnt" not in casing  # "Wnt" is only half of its uses: no usual form
     assert "cell" not in casing  # "Cell" as a name's first word does not count
     assert restore_casing("Dna repair of tp53 by rna polymerase ii", casing) == "DNA repair of TP53 by RNA polymerase II"
+    assert restore_casing("P53 pathway", casing) == "p53 pathway"
 
 
 def test_corum_ctd_panther_uniprot_hpo(fixture_kb):

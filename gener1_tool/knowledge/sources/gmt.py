@@ -20,7 +20,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def word_casing(names: Iterable[str], symbols: Iterable[str] = ()) -> dict[str, str]:
     """Lower-case word -> its usual written form, where that form has capitals ("dna" -> "DNA", "mrna" -> "mRNA",
-    "ii" -> "II"): the form of at least 90% of the word's uses in ``names`` (e.g. GO and HPO term names; a name's
+    "ii" -> "II") or mixes letters and digits ("p53", which a name's capitalised first word loses): the form of at least 90% of the word's uses in ``names`` (e.g. GO and HPO term names; a name's
     first word counts only when it is not merely capitalised), then gene ``symbols`` for words the names never use
     ("tp53" -> "TP53"). Single letters are left alone: "a" and "s" are too often words."""
     seen: dict[str, Counter] = defaultdict(Counter)
@@ -33,7 +33,9 @@ def word_casing(names: Iterable[str], symbols: Iterable[str] = ()) -> dict[str, 
     casing = {}
     for lower, forms in seen.items():
         form, n = forms.most_common(1)[0]
-        if len(lower) > 1 and form != lower and n >= 0.9 * sum(forms.values()):
+        # A lower-case form counts where a capital would be wrong even first in a name: "p53", "p38" (not "cell").
+        marked = form != lower or (any(c.isdigit() for c in form) and any(c.isalpha() for c in form))
+        if len(lower) > 1 and marked and n >= 0.9 * sum(forms.values()):
             casing[lower] = form
     for symbol in symbols:
         if len(symbol) > 2 and _WORD.fullmatch(symbol) and symbol.lower() not in seen:
