@@ -12,7 +12,8 @@ Why a loop of our own and not TRL's DPOTrainer: the trainer appends an end token
 confidence and reasoning. The loss is TRL's sigmoid DPO loss on the name tokens only; the reference is the same
 adapter, frozen (its log-probabilities computed once, before training).
 
-Run (~14 min on 2 threads):
+Run (~14 min on 2 threads; a killed run resumes from OUT/checkpoint, saved every --checkpoint-every steps, when
+started again with the same arguments):
   python scripts/lm_choice_dpo.py --corpus runs/cands_go.jsonl --task runs/task_go.jsonl --out runs/lm_dpo
 then score the 100 held-out GO:BP sets with the new adapter and the shipped one:
   gener1 annotate gobp100.tsv -o runs/lm_dpo/ann --model runs/lm_dpo/adapter --no-chooser --mode candidates \
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -112,13 +114,22 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--checkpoint-every", type=int, default=40, help="steps between resumable checkpoints (0: none)")
+    ap.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # tests: a run killed after N steps
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
     t0 = time.time()
     train = pairs_from_corpus(args.corpus, args.task, "train", args.pairs, args.seed)
     held = pairs_from_corpus(args.corpus, args.task, "validation", args.heldout_pairs, args.seed)
-    model, tok = base.load_model(args.model or default_model(), trainable_adapter=True, threads=args.threads)
+    checkpoint = args.out / "checkpoint"
+    state = torch.load(checkpoint / "state.pt", weights_only=False) if (checkpoint / "state.pt").exists() else None
+    run_key = {"pairs": [p["id"] for p in train], "heldout": [p["id"] for p in held], "beta": args.beta, "lr": args.lr,
+               "epochs": args.epochs, "seed": args.seed, "model": args.model}
+    if state is not None and state["run_key"] != run_key:
+        raise SystemExit(f"{checkpoint} belongs to a run with other arguments or pairs; remove it to start afresh")
+    model, tok = base.load_model(str(checkpoint / "adapter") if state else (args.model or default_model()),
+                                 trainable_adapter=True, threads=args.threads)
     enc_train = [encode(tok, p) for p in train]
     enc_held = [encode(tok, p) for p in held]
 
@@ -137,18 +148,40 @@ def main() -> None:
         raw = [float(x[0] - x[1]) for x in ref]
         return margins, raw
 
-    ref_train, ref_held = reference(enc_train), reference(enc_held)
-    # Before training, the policy is the reference: its own preference is the raw log-prob gap.
-    log = {"pairs": len(train), "heldout_pairs": len(held), "leave_top1_share": sum(p["leave_top1"] for p in train) / len(train),
-           "before": {"heldout_prefers_chosen": sum(float(x[0] > x[1]) for x in ref_held) / len(held),
-                      "train_prefers_chosen": sum(float(x[0] > x[1]) for x in ref_train) / len(train)},
-           "steps": []}
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr)
-    step, window = 0, []
+    if state is None:
+        ref_train, ref_held = reference(enc_train), reference(enc_held)
+        # Before training, the policy is the reference: its own preference is the raw log-prob gap.
+        log = {"pairs": len(train), "heldout_pairs": len(held),
+               "leave_top1_share": sum(p["leave_top1"] for p in train) / len(train),
+               "before": {"heldout_prefers_chosen": sum(float(x[0] > x[1]) for x in ref_held) / len(held),
+                          "train_prefers_chosen": sum(float(x[0] > x[1]) for x in ref_train) / len(train)},
+               "steps": []}
+        step, window = 0, []
+    else:  # the reference is the adapter the run started from, kept in the checkpoint, not the one loaded now
+        ref_train, ref_held, log, step, window = (state[k] for k in ("ref_train", "ref_held", "log", "step", "window"))
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        log["resumed_at_steps"] = log.get("resumed_at_steps", []) + [step]
+        print(json.dumps({"resumed_at_step": step}), flush=True)
+
+    def save_checkpoint():  # written beside, then swapped in: a kill while saving leaves the previous one
+        work = args.out / "checkpoint.partial"
+        shutil.rmtree(work, ignore_errors=True)
+        model.save_pretrained(str(work / "adapter"))
+        tok.save_pretrained(str(work / "adapter"))
+        torch.save({"run_key": run_key, "ref_train": ref_train, "ref_held": ref_held, "log": log, "step": step,
+                    "window": window, "optimizer": opt.state_dict(), "rng": torch.get_rng_state()}, work / "state.pt")
+        shutil.rmtree(checkpoint, ignore_errors=True)
+        work.rename(checkpoint)
+
+    total = len(train) * args.epochs
     for epoch in range(args.epochs):
         order = list(range(len(train)))
         random.Random(args.seed + epoch).shuffle(order)
-        for i in order:
+        for position, i in enumerate(order):
+            if epoch * len(train) + position < step:
+                continue  # done before the checkpoint this run resumed from
             model.train()
             p, c, r = enc_train[i]
             lp = name_logps(model, p, [c, r])
@@ -167,6 +200,10 @@ def main() -> None:
                 log["steps"].append(entry)
                 print(json.dumps(entry), flush=True)
                 window = []
+            if args.checkpoint_every and step % args.checkpoint_every == 0 and step < total:
+                save_checkpoint()
+            if args.stop_after is not None and step >= args.stop_after:
+                return
     margins, raw = heldout_margins(enc_held, ref_held)
     after = [m + r for m, r in zip(margins, raw)]  # the trained policy's own chosen-minus-rejected log-prob gap
     log["after"] = {"heldout_prefers_chosen": sum(float(x > 0) for x in after) / len(held),
@@ -180,6 +217,7 @@ def main() -> None:
     tok.save_pretrained(str(args.out / "adapter"))
     base.make_adapter_portable(args.out / "adapter")
     (args.out / "dpo_report.json").write_text(json.dumps(log, indent=2) + "\n")
+    shutil.rmtree(checkpoint, ignore_errors=True)
     print(json.dumps({k: v for k, v in log.items() if k != "steps"}, indent=2))
 
 
