@@ -260,6 +260,12 @@ def test_alignment_data_counts_skips_and_grounded_prompts_hold_out_the_gold(tiny
     text = grounded[0]["prompt"][1]["content"]
     assert "Evidence:" in text and "protein import into peroxisome matrix" in text
     assert "peroxisome organization" not in text
+    candidates, _ = build_align_dataset(AlignConfig(data=str(task), prompt_mode="candidates", kb=str(tiny_kb_path)))
+    text = candidates[0]["prompt"][-1]["content"]
+    assert "protein import into peroxisome matrix" in text and "peroxisome organization" not in text
+    assert "Evidence:" not in text and len(text) < len(grounded[0]["prompt"][1]["content"])
+    with pytest.raises(Gener1Error, match="unknown prompt mode"):
+        build_align_dataset(AlignConfig(data=str(task), prompt_mode="lists"))
 
 
 def test_adapters_on_a_builtin_base_name_it_portably(tmp_path, monkeypatch):

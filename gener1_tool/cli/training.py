@@ -180,8 +180,9 @@ def reason(corpus, **params):
               help="Encoder(s) for the similarity reward (default: minilm).")
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Online DPO: similarity at which a name counts as correct (0.7).")
 @click.option("--split", help="Use rows of this split (default: train); 'all' uses every row.")
-@click.option("--prompt-mode", type=click.Choice(["model-only", "grounded"]),
-              help="Prompts with the gene list alone (default) or with KB evidence (gold terms held out).")
+@click.option("--prompt-mode", type=click.Choice(["model-only", "grounded", "candidates"]),
+              help="Prompts with the gene list alone (default), with KB evidence, or with the compact candidate list "
+                   "(gold terms held out of both).")
 @click.option("--kb", type=click.Path(exists=True, dir_okay=False), help="Knowledge base for grounded prompts.")
 @click.option("-l", "--library", "libraries", multiple=True, help="Evidence library for grounded prompts, repeatable.")
 @click.option("--subsample", type=click.FloatRange(min=0, min_open=True), help="Use a seeded sample of sets: a fraction (0-1] or a count.")

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..enrichment.candidates import CandidateBuilder
 from ..enrichment.evidence import EvidenceBuilder, gold_hold_out
 from ..enrichment.libraries import library_relations, open_kb
 from ..errors import Gener1Error
@@ -128,6 +129,17 @@ def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold
             ids.add(str(gs.metadata["term_id"]))
     return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds],
                               progress=progress)
+
+
+def build_candidate_lists(sets: list[GeneSet], *, kb=None, libraries=None) -> list:
+    """Candidate lists (``enrichment.candidates``) for every set, each set's own gold term held out as in
+    ``build_evidence_bundles``: what the compact candidates prompt shows."""
+    builder = CandidateBuilder(open_kb(kb), list(libraries) if libraries else None)
+    holds = [gold_hold_out(gs) for gs in sets]
+    for (ids, _), gs in zip(holds, sets):
+        if gs.metadata.get("term_id"):
+            ids.add(str(gs.metadata["term_id"]))
+    return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds])
 
 
 def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:

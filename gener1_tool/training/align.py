@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..corpora.reasoning import build_evidence_bundles, read_task_sets
+from ..corpora.reasoning import build_candidate_lists, build_evidence_bundles, read_task_sets
 from ..errors import Gener1Error
-from ..reasoning.prompts import MODES, build_prompt
+from ..reasoning.prompts import CANDIDATES_MODE, MODES, build_prompt
 from . import common, data
 from .rewards import DEFAULT_WEIGHTS, build_reward_terms
 
 METHODS = ("grpo", "online-dpo")
+ALIGN_MODES = MODES + (CANDIDATES_MODE,)
 
 
 @dataclass
@@ -31,7 +32,9 @@ class AlignConfig(common.StageConfig):
     rewards: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     encoders: tuple[str, ...] = ("minilm",)
     threshold: float = 0.7  # online DPO: similarity at which a name counts as correct
-    prompt_mode: str = "model-only"  # or "grounded": evidence bundles from the KB in every prompt
+    # or "grounded": evidence bundles from the KB in every prompt; or "candidates": the compact candidate list the
+    # shipped adapter reasons on (own term held out), so a reward round can teach the choice among them
+    prompt_mode: str = "model-only"
     kb: str | None = None  # grounded prompts: the knowledge base (default: the default KB)
     libraries: tuple[str, ...] | None = None  # grounded prompts: evidence libraries
     subsample: float | None = None
@@ -48,8 +51,8 @@ def build_align_dataset(config: AlignConfig):
     from datasets import Dataset
 
 
-    if config.prompt_mode not in MODES:
-        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(MODES)}")
+    if config.prompt_mode not in ALIGN_MODES:
+        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(ALIGN_MODES)}")
     sets, counts = read_task_sets(config.data, split=config.split)
     n_read = len(sets)
     no_gold = sum(1 for gs in sets if not gs.gold_name)
@@ -63,8 +66,12 @@ def build_align_dataset(config: AlignConfig):
     evidence = [None] * len(sets)
     if config.prompt_mode == "grounded":  # each set's own gold term is held out of its evidence
         evidence = build_evidence_bundles(sets, kb=config.kb, libraries=config.libraries)
-    rows = {"id": [gs.id for gs in sets], "gold_name": [gs.gold_name for gs in sets],
-            "prompt": [build_prompt(gs, ev, mode=config.prompt_mode) for gs, ev in zip(sets, evidence)]}
+    if config.prompt_mode == CANDIDATES_MODE:  # the same hold-out for the candidate list
+        lists = build_candidate_lists(sets, kb=config.kb, libraries=config.libraries)
+        prompts = [build_prompt(gs, mode=CANDIDATES_MODE, candidates=cl) for gs, cl in zip(sets, lists)]
+    else:
+        prompts = [build_prompt(gs, ev, mode=config.prompt_mode) for gs, ev in zip(sets, evidence)]
+    rows = {"id": [gs.id for gs in sets], "gold_name": [gs.gold_name for gs in sets], "prompt": prompts}
     report = {"data": str(config.data), "split": config.split, "rows": counts["rows"] or n_read,
               "other_split": counts["other_split"], "skipped_no_gold_name": no_gold, "skipped_no_genes": no_genes,
               "sets": len(sets)}
