@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+from contextlib import contextmanager
 
 import click
 
@@ -79,6 +80,20 @@ def benchmark():
 @cli.group()
 def baseline():
     """Non-LLM baselines that name gene sets (top enriched term, nearest known set)."""
+
+
+@contextmanager
+def progress_bar(desc: str, **options):
+    """A tqdm bar on stderr and its ``progress(done, total)`` callback, the form in which library functions report
+    long work. tqdm rather than click's bar: it also reports in logs (no terminal), where click's prints its label."""
+    from tqdm import tqdm  # only the commands that report progress pay for the import
+
+    with tqdm(desc=desc, file=click.get_text_stream("stderr"), **options) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield progress
 
 
 # Command modules, in pipeline order. A module not written yet is skipped; any other import error is real.

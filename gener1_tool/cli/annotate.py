@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import click
-from tqdm import tqdm
 
 from ..annotation.config import MAX_NEW_TOKENS, AnnotateConfig
 from ..enrichment.evidence import LIBRARY_ORDERS
 from ..genes.readers import FORMATS
 from ..reasoning.prompts import ANNOTATION_MODES as MODES
-from . import cli
+from . import cli, progress_bar
 from .kb import read_id_file
 
 
@@ -98,12 +97,8 @@ def annotate(inputs, output_dir, model, kb_path, mode, input_format, padj, lfc, 
     from ..annotation.run import annotate as run_annotation  # deferred: pandas and matplotlib load when it runs
 
     # Fractions of sets: the bar moves while a batch decodes (about once a second), and its ETA follows.
-    with tqdm(desc="annotating", unit=" sets", file=click.get_text_stream("stderr"),
-              bar_format="{l_bar}{bar}| {n:.1f}/{total} sets [{elapsed}<{remaining}]") as bar:
-        def progress(done, total):
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with progress_bar("annotating", unit=" sets",
+                      bar_format="{l_bar}{bar}| {n:.1f}/{total} sets [{elapsed}<{remaining}]") as progress:
         result = run_annotation(config, progress=progress)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)

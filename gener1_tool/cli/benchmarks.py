@@ -132,6 +132,11 @@ def corpus_benchmark_cmd(kb_path, output, libraries, min_size, max_size, evidenc
         max_size=max_size, evidence=_codes(evidence), exclude_evidence=_codes(exclude_evidence), split=split,
         seed=seed, exclude_terms=_read_ids(exclude_terms), exclude_evaluation=not keep_evaluation, jaccard=jaccard,
         report=report)
+    _echo_corpus(result)
+
+
+def _echo_corpus(result: dict) -> None:
+    """What a task-alignment corpus kept (per split) and removed (per rule), and where its report is."""
     click.echo(f"kept {result['kept']} of {result['considered']} sets: "
                + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
     click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))
@@ -162,10 +167,7 @@ def corpus_named_sets_cmd(sets, output, library, min_size, max_size, split, seed
     """
     result = corpus_named_sets(sets, output, library=library, min_size=min_size, max_size=max_size, split=split,
                                seed=seed, exclude_evaluation=not keep_evaluation, jaccard=jaccard, report=report)
-    click.echo(f"kept {result['kept']} of {result['considered']} sets: "
-               + ", ".join(f"{k} {v}" for k, v in result["kept_by_split"].items()))
-    click.echo("removed: " + ", ".join(f"{k} {v}" for k, v in result["removed"].items()))
-    click.echo(f"report: {result['report']}", err=True)
+    _echo_corpus(result)
 
 
 @corpus.command(name="draw")

@@ -4,7 +4,6 @@ gene-traces` (gene-level reasoning examples on the compact candidates prompt).""
 from __future__ import annotations
 
 import click
-from tqdm import tqdm
 
 from .. import paths
 from ..corpora.candidate_traces import build_candidate_traces
@@ -12,7 +11,7 @@ from ..corpora.candidates import LIBRARY_CHOICES, build_candidates_corpus
 from ..corpora.task_alignment import parse_quota
 from ..enrichment.candidates import CANDIDATES
 from ..training.rewards import NAME_TERMS, parse_weights, score_names
-from . import corpus
+from . import corpus, progress_bar
 
 
 @corpus.command(name="candidates")
@@ -45,12 +44,7 @@ def corpus_candidates(task, output, kb_path, libraries, k, rewards, splits, cont
     its top-K enriched terms, plus generalised (parent term) and composed (top-1 and top-2) names for study.
     """
     weights = parse_weights(rewards) or dict(NAME_TERMS)
-    # tqdm, not click's bar: it also reports in logs (no terminal), where long corpus builds run
-    with tqdm(desc="labelling candidates", unit=" sets", file=click.get_text_stream("stderr"), mininterval=1) as bar:
-        def progress(done, total):
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with progress_bar("labelling candidates", unit=" sets", mininterval=1) as progress:
         summary = build_candidates_corpus(task, output, kb=kb_path or paths.default_kb_path(),
                                           score=lambda names, golds: score_names(names, golds, weights),
                                           weights=weights, libraries=libraries, k=k, splits=tuple(splits) or None,
@@ -83,12 +77,7 @@ def corpus_gene_traces(task, output, quota, kb_path, libraries, split, threshold
     `gener1 train reason OUTPUT -m MODEL`.
     """
     weights = dict(NAME_TERMS)
-    # tqdm, not click's bar: it also reports in logs (no terminal), where long corpus builds run
-    with tqdm(desc="writing examples", unit=" sets", file=click.get_text_stream("stderr"), mininterval=1) as bar:
-        def progress(done, total):
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with progress_bar("writing examples", unit=" sets", mininterval=1) as progress:
         report = build_candidate_traces(list(task), output, kb=kb_path or paths.default_kb_path(),
                                         score=lambda names, golds: score_names(names, golds, weights), weights=weights,
                                         quota=parse_quota(quota), libraries=libraries, split=split,

@@ -183,8 +183,10 @@ def reason(corpus, **params):
 @click.option("--prompt-mode", type=click.Choice(["model-only", "grounded", "candidates"]),
               help="Prompts with the gene list alone (default), with KB evidence, or with the compact candidate list "
                    "(gold terms held out of both).")
-@click.option("--kb", type=click.Path(exists=True, dir_okay=False), help="Knowledge base for grounded prompts.")
-@click.option("-l", "--library", "libraries", multiple=True, help="Evidence library for grounded prompts, repeatable.")
+@click.option("--kb", type=click.Path(exists=True, dir_okay=False),
+              help="Knowledge base for grounded and candidates prompts.")
+@click.option("-l", "--library", "libraries", multiple=True,
+              help="Evidence (grounded) or candidate (candidates) library, repeatable.")
 @click.option("--subsample", type=click.FloatRange(min=0, min_open=True), help="Use a seeded sample of sets: a fraction (0-1] or a count.")
 @click.option("--num-generations", type=click.IntRange(min=2), help="Completions per prompt (GRPO group size; default 4).")
 @click.option("--max-completion-length", type=click.IntRange(min=1), help="New tokens per completion (default 128).")

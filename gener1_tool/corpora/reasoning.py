@@ -123,23 +123,25 @@ def build_evidence_bundles(sets: list[GeneSet], *, kb=None, libraries=None, hold
     builder = EvidenceBuilder(kb, list(libraries) if libraries else None)
     if not hold_out_gold:
         return builder.build_many(sets, progress=progress)
-    holds = [gold_hold_out(gs) for gs in sets]
-    for (ids, _), gs in zip(holds, sets):
-        if gs.metadata.get("term_id"):
-            ids.add(str(gs.metadata["term_id"]))
-    return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds],
-                              progress=progress)
+    ids, names = _gold_hold_outs(sets)
+    return builder.build_many(sets, hold_out=ids, hold_out_names=names, progress=progress)
 
 
 def build_candidate_lists(sets: list[GeneSet], *, kb=None, libraries=None) -> list:
     """Candidate lists (``enrichment.candidates``) for every set, each set's own gold term held out as in
     ``build_evidence_bundles``: what the compact candidates prompt shows."""
     builder = CandidateBuilder(open_kb(kb), list(libraries) if libraries else None)
+    ids, names = _gold_hold_outs(sets)
+    return builder.build_many(sets, hold_out=ids, hold_out_names=names)
+
+
+def _gold_hold_outs(sets: list[GeneSet]) -> tuple[list[set[str]], list[set[str]]]:
+    """Per set, the term IDs and names to hold out: its gold (``gold_hold_out``) and its recorded term ID."""
     holds = [gold_hold_out(gs) for gs in sets]
     for (ids, _), gs in zip(holds, sets):
         if gs.metadata.get("term_id"):
             ids.add(str(gs.metadata["term_id"]))
-    return builder.build_many(sets, hold_out=[h[0] for h in holds], hold_out_names=[h[1] for h in holds])
+    return [h[0] for h in holds], [h[1] for h in holds]
 
 
 def build_reasoning_corpus(config: ReasoningCorpusConfig) -> CorpusReport:

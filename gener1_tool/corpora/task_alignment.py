@@ -130,15 +130,9 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
                           f"{', '.join(sorted(available)) or 'none'}", path=kb.path)
     if min_size < 1 or (max_size is not None and max_size < min_size):
         raise Gener1Error(f"bad size range {min_size}..{max_size}")
-    if not 0 < jaccard <= 1:
-        raise Gener1Error(f"--jaccard must be in (0, 1], got {jaccard}")
+    screen = _Screen(exclude_evaluation, jaccard, min_size, max_size, exclude_terms)
     fractions = parse_split(split)
     evidence, exclude_evidence = list(evidence), list(exclude_evidence)
-
-    guard = _EvaluationGuard(exclude_evaluation, jaccard, exclude_terms)
-    removed: Counter = Counter()
-    removed_by_library: dict[str, Counter] = defaultdict(Counter)
-    candidates: list[tuple[str, str, str, set[str]]] = []  # (term_id, name, library, genes)
     evidence_applied = {}
     for library in libraries:
         if (evidence or exclude_evidence) and library in GO_LIBRARIES:
@@ -148,20 +142,9 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
             sets = kb.gene_sets(library)
             evidence_applied[library] = False
         for term_id in sorted(sets):
-            genes = sets[term_id]
             term = kb.term(term_id)
-            name = term.name if term else term_id
-            reason = guard.reason(term_id, name)
-            if reason is None and (len(genes) < min_size or (max_size is not None and len(genes) > max_size)):
-                reason = "size_out_of_range"
-            if reason:
-                removed[reason] += 1
-                removed_by_library[library][reason] += 1
-                continue
-            candidates.append((term_id, name, library, genes))
+            screen.offer(term_id, term.name if term else term_id, library, sets[term_id])
 
-    kept, examples = guard.drop_overlaps(candidates, removed, removed_by_library)
-    per_split, per_library_split = _write_rows(kept, output, seed, fractions)
     result = {
         "output": str(output),
         "kb": str(kb.path),
@@ -171,8 +154,7 @@ def corpus_benchmark(kb, output: str | Path, *, libraries: Iterable[str] = ("GO_
                      "split": list(fractions), "seed": seed, "jaccard": jaccard,
                      "exclude_evaluation": exclude_evaluation, "exclude_terms_file_ids": len(set(exclude_terms))},
     }
-    return _report(result, kept, libraries, per_split, per_library_split, removed, removed_by_library, examples,
-                   Path(report) if report else Path(output).with_name(Path(output).name + ".report.json"))
+    return _write_corpus(screen, output, seed, fractions, result, libraries, report)
 
 
 def corpus_named_sets(sets_path: str | Path, output: str | Path, *, library: str = "named", min_size: int = 3,
@@ -184,13 +166,9 @@ def corpus_named_sets(sets_path: str | Path, output: str | Path, *, library: str
     name is an error naming its line; the rows' ``library`` is ``library`` (candidates then come from every KB
     library: `gener1 corpus candidates --libraries all`)."""
     check_size_window(min_size, max_size)
-    if not 0 < jaccard <= 1:
-        raise Gener1Error(f"--jaccard must be in (0, 1], got {jaccard}")
+    screen = _Screen(exclude_evaluation, jaccard, min_size, max_size)
     fractions = parse_split(split)
-    guard = _EvaluationGuard(exclude_evaluation, jaccard)
-    removed: Counter = Counter()
-    removed_by_library: dict[str, Counter] = defaultdict(Counter)
-    candidates, seen = [], set()
+    seen = set()
     for gs in read_gene_sets(sets_path):
         name = gs.gold_name or (readable_set_name(gs.id)[0] if gs.metadata.get("format") == "gmt" else None)
         if not name:
@@ -199,59 +177,63 @@ def corpus_named_sets(sets_path: str | Path, output: str | Path, *, library: str
         if gs.id in seen:
             raise Gener1Error(f"gene set {gs.id!r} appears twice", path=sets_path, line=gs.metadata.get("line"))
         seen.add(gs.id)
-        genes = set(gs.genes)
-        reason = guard.reason(gs.id, name)
-        if reason is None and not min_size <= len(genes) <= max_size:
-            reason = "size_out_of_range"
-        if reason:
-            removed[reason] += 1
-            removed_by_library[library][reason] += 1
-            continue
-        candidates.append((gs.id, name, library, genes))
-    kept, examples = guard.drop_overlaps(candidates, removed, removed_by_library)
-    per_split, per_library_split = _write_rows(kept, output, seed, fractions)
+        screen.offer(gs.id, name, library, set(gs.genes))
     result = {"output": str(output), "sets": str(sets_path), "libraries": [library],
               "settings": {"min_size": min_size, "max_size": max_size, "split": list(fractions), "seed": seed,
                            "jaccard": jaccard, "exclude_evaluation": exclude_evaluation}}
-    return _report(result, kept, [library], per_split, per_library_split, removed, removed_by_library, examples,
-                   Path(report) if report else Path(output).with_name(Path(output).name + ".report.json"))
+    return _write_corpus(screen, output, seed, fractions, result, [library], report)
 
 
-class _EvaluationGuard:
-    """The leakage rules every task-alignment corpus obeys: no evaluation ID (or ID from a file), no evaluation
-    gold name, no set overlapping an evaluation set with Jaccard ≥ ``jaccard``."""
+class _Screen:
+    """The rules every task-alignment corpus obeys, applied set by set (``offer``) with a tally per rule: no
+    evaluation ID (or ID from a file), no evaluation gold name, a size in [min_size, max_size], and (``kept``, over
+    all offered sets at once) no set overlapping an evaluation set with Jaccard ≥ ``jaccard``."""
 
-    def __init__(self, exclude_evaluation: bool, jaccard: float, exclude_terms: Iterable[str] = ()):
+    def __init__(self, exclude_evaluation: bool, jaccard: float, min_size: int, max_size: int | None,
+                 exclude_terms: Iterable[str] = ()):
+        if not 0 < jaccard <= 1:
+            raise Gener1Error(f"--jaccard must be in (0, 1], got {jaccard}")
         self.reserved = set(evaluation_term_ids()) if exclude_evaluation else set()
         self.from_file = set(exclude_terms) - self.reserved
         self.names = set(evaluation_term_names()) if exclude_evaluation else set()
         evaluation = [gs for name in BENCHMARKS for gs in load(name)] if exclude_evaluation else []
         self.sets, self.ids = [set(gs.genes) for gs in evaluation], [gs.id for gs in evaluation]
-        self.jaccard = jaccard
+        self.jaccard, self.min_size, self.max_size = jaccard, min_size, max_size
+        self.candidates: list[tuple[str, str, str, set[str]]] = []  # (set_id, name, library, genes)
+        self.removed: Counter = Counter()
+        self.removed_by_library: dict[str, Counter] = defaultdict(Counter)
 
-    def reason(self, set_id: str, name: str) -> str | None:
+    def offer(self, set_id: str, name: str, library: str, genes: set[str]) -> None:
         if set_id in self.reserved:
-            return "reserved_evaluation_id"
-        if set_id in self.from_file:
-            return "excluded_by_file"
-        if normalise_term_name(name) in self.names:
-            return "evaluation_name"
-        return None
+            reason = "reserved_evaluation_id"
+        elif set_id in self.from_file:
+            reason = "excluded_by_file"
+        elif normalise_term_name(name) in self.names:
+            reason = "evaluation_name"
+        elif len(genes) < self.min_size or (self.max_size is not None and len(genes) > self.max_size):
+            reason = "size_out_of_range"
+        else:
+            self.candidates.append((set_id, name, library, genes))
+            return
+        self._remove(reason, library)
 
-    def drop_overlaps(self, candidates, removed: Counter, removed_by_library: dict[str, Counter]):
-        """(kept candidates, up to 20 examples of removals) after the Jaccard rule."""
-        best, best_ref = max_jaccard([c[3] for c in candidates], self.sets)
+    def kept(self):
+        """(kept sets, up to 20 examples of Jaccard removals) after the Jaccard rule."""
+        best, best_ref = max_jaccard([c[3] for c in self.candidates], self.sets)
         kept, examples = [], []
-        for (set_id, name, library, genes), jac, ref in zip(candidates, best, best_ref):
+        for (set_id, name, library, genes), jac, ref in zip(self.candidates, best, best_ref):
             if self.sets and jac >= self.jaccard - 1e-12:
-                removed["jaccard_overlap"] += 1
-                removed_by_library[library]["jaccard_overlap"] += 1
+                self._remove("jaccard_overlap", library)
                 if len(examples) < 20:
                     examples.append({"id": set_id, "name": name, "evaluation_id": self.ids[int(ref)],
                                      "jaccard": round(float(jac), 4)})
                 continue
             kept.append((set_id, name, library, genes))
         return kept, examples
+
+    def _remove(self, reason: str, library: str) -> None:
+        self.removed[reason] += 1
+        self.removed_by_library[library][reason] += 1
 
 
 def _write_rows(kept, output, seed: int, fractions) -> tuple[Counter, dict[str, Counter]]:
@@ -269,8 +251,11 @@ def _write_rows(kept, output, seed: int, fractions) -> tuple[Counter, dict[str, 
     return per_split, per_library_split
 
 
-def _report(result: dict, kept, libraries, per_split, per_library_split, removed, removed_by_library, examples,
-            report_path: Path) -> dict:
+def _write_corpus(screen: _Screen, output, seed: int, fractions, result: dict, libraries, report) -> dict:
+    """Write the screened sets (split by name) and the report (``report`` or ``<output>.report.json``)."""
+    kept, examples = screen.kept()
+    per_split, per_library_split = _write_rows(kept, output, seed, fractions)
+    removed, removed_by_library = screen.removed, screen.removed_by_library
     result.update({
         "considered": sum(removed.values()) + len(kept),
         "kept": len(kept),
@@ -280,6 +265,7 @@ def _report(result: dict, kept, libraries, per_split, per_library_split, removed
         "removed_by_library": {lib: {r: removed_by_library[lib].get(r, 0) for r in REASONS} for lib in libraries},
         "jaccard_examples": examples,
     })
+    report_path = Path(report) if report else Path(output).with_name(Path(output).name + ".report.json")
     write_text_atomic(report_path, json.dumps(result, indent=2) + "\n")
     result["report"] = str(report_path)
     return result

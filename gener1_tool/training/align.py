@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 
 from ..corpora.reasoning import build_candidate_lists, build_evidence_bundles, read_task_sets
 from ..errors import Gener1Error
-from ..reasoning.prompts import CANDIDATES_MODE, MODES, build_prompt
+from ..reasoning.prompts import ANNOTATION_MODES, CANDIDATES_MODE, build_prompt
 from . import common, data
 from .rewards import DEFAULT_WEIGHTS, build_reward_terms
 
 METHODS = ("grpo", "online-dpo")
-ALIGN_MODES = MODES + (CANDIDATES_MODE,)
 
 
 @dataclass
@@ -35,8 +34,8 @@ class AlignConfig(common.StageConfig):
     # or "grounded": evidence bundles from the KB in every prompt; or "candidates": the compact candidate list the
     # shipped adapter reasons on (own term held out), so a reward round can teach the choice among them
     prompt_mode: str = "model-only"
-    kb: str | None = None  # grounded prompts: the knowledge base (default: the default KB)
-    libraries: tuple[str, ...] | None = None  # grounded prompts: evidence libraries
+    kb: str | None = None  # grounded and candidates prompts: the knowledge base (default: the default KB)
+    libraries: tuple[str, ...] | None = None  # grounded and candidates prompts: evidence / candidate libraries
     subsample: float | None = None
     batch_size: int = 2  # prompts per device step (GRPO generates num_generations completions for each)
     num_generations: int = 4
@@ -51,8 +50,8 @@ def build_align_dataset(config: AlignConfig):
     from datasets import Dataset
 
 
-    if config.prompt_mode not in ALIGN_MODES:
-        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(ALIGN_MODES)}")
+    if config.prompt_mode not in ANNOTATION_MODES:  # any prompt annotation writes
+        raise Gener1Error(f"unknown prompt mode {config.prompt_mode!r}; expected one of {', '.join(ANNOTATION_MODES)}")
     sets, counts = read_task_sets(config.data, split=config.split)
     n_read = len(sets)
     no_gold = sum(1 for gs in sets if not gs.gold_name)
@@ -63,13 +62,13 @@ def build_align_dataset(config: AlignConfig):
                           path=config.data)
     keep = data.subsample_indices(len(sets), config.subsample, config.seed)
     sets = [sets[i] for i in keep]
-    evidence = [None] * len(sets)
-    if config.prompt_mode == "grounded":  # each set's own gold term is held out of its evidence
-        evidence = build_evidence_bundles(sets, kb=config.kb, libraries=config.libraries)
-    if config.prompt_mode == CANDIDATES_MODE:  # the same hold-out for the candidate list
+    # Each set's own gold term is held out of its evidence or candidate list.
+    if config.prompt_mode == CANDIDATES_MODE:
         lists = build_candidate_lists(sets, kb=config.kb, libraries=config.libraries)
         prompts = [build_prompt(gs, mode=CANDIDATES_MODE, candidates=cl) for gs, cl in zip(sets, lists)]
     else:
+        evidence = ([None] * len(sets) if config.prompt_mode != "grounded"
+                    else build_evidence_bundles(sets, kb=config.kb, libraries=config.libraries))
         prompts = [build_prompt(gs, ev, mode=config.prompt_mode) for gs, ev in zip(sets, evidence)]
     rows = {"id": [gs.id for gs in sets], "gold_name": [gs.gold_name for gs in sets], "prompt": prompts}
     report = {"data": str(config.data), "split": config.split, "rows": counts["rows"] or n_read,
