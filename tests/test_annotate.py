@@ -434,9 +434,15 @@ def test_a_set_without_coherent_enrichment_is_answered_unrelated_without_the_mod
     (answered from the evidence, confidence 0, flagged, the model not asked); --no-abstain asks the model."""
     sets = tmp_path / "sets.gmt"
     sets.write_text("perox\tperoxisome\tPEX1\tPEX2\tPEX3\tPEX5\tPEX6\tPEX7\tPEX10\tPEX12\n"
-                    "random\trandom genes\tOR4F5\tKRTAP5-9\tTAS2R46\tZNF732\tC1orf167\tLCE1F\tMUC21\tOR2T33\n")
+                    "random\trandom genes\tOR4F5\tKRTAP5-9\tTAS2R46\tZNF732\tC1orf167\tLCE1F\tMUC21\tOR2T33\n"
+                    "pair\ttwo unrelated genes\tKRTAP5-9\tZNF732\n")
     out = annotate(AnnotateConfig([sets], tmp_path / "out", model="fake", kb=default_kb.path, report=False))
     rows = {r["id"]: r for r in read_tsv(out.tsv)}
+    # Two genes are too few for the rule to tell related from random: still "unrelated", but said and flagged.
+    assert rows["pair"]["name"] == "System of unrelated proteins" and "too_few_genes_to_test" in rows["pair"]["flags"]
+    assert "too_few_genes_to_test" not in rows["random"]["flags"]
+    pair = {json.loads(line)["id"]: json.loads(line) for line in open(out.jsonl)}["pair"]
+    assert "too few for this test" in pair["raw"] and "may still share one" in pair["raw"]
     assert rows["perox"]["name"] == "protein import into peroxisome matrix"
     assert rows["random"]["name"] == "System of unrelated proteins" and rows["random"]["confidence"] == "0.00"
     assert "abstained_no_coherent_enrichment" in rows["random"]["flags"] and rows["random"]["attempts"] == "0"
@@ -447,4 +453,4 @@ def test_a_set_without_coherent_enrichment_is_answered_unrelated_without_the_mod
     asked = annotate(AnnotateConfig([sets], tmp_path / "asked", model="fake", kb=default_kb.path, report=False,
                                     abstain=False))
     assert {r["id"]: r["name"] for r in read_tsv(asked.tsv)}["random"] != "System of unrelated proteins"
-    assert fake_model.calls[0][0] == 2
+    assert fake_model.calls[0][0] == 3  # all three sets asked

@@ -117,3 +117,18 @@ def test_an_out_of_range_confidence_is_cut_from_the_name_and_reported():
     assert a.name == "mating behavior" and a.confidence is None
     assert any("outside 0..1" in e for e in a.errors)
     assert parse("Process: HOX cluster (13)\n<think>s</think>").name == "HOX cluster (13)"  # an integer may be a name's
+
+
+def test_the_abstention_answer_says_when_too_few_genes_were_tested():
+    from gener1_tool.reasoning.answer import unrelated_answer
+
+    strong = parse(unrelated_answer("DNA mismatch repair", 2e-3, 1e-3))
+    weak = parse(unrelated_answer("DNA mismatch repair", 2e-3, 1e-3, weak_test_genes=2))
+    for a in (strong, weak):
+        assert a.name == UNRELATED and a.confidence == 0.0 and a.steps[0].startswith("The strongest enriched term, DNA")
+    assert "share no function more than random genes would" in strong.steps[0] and len(strong.steps) == 2
+    assert "random" not in " ".join(weak.steps)  # no claim the test cannot back
+    assert weak.steps[1].startswith("2 genes with annotations in the knowledge base are too few for this test")
+    assert weak.steps[-1] == "So no shared function can be named; they may still share one."
+    one = parse(unrelated_answer(None, None, 1e-3, weak_test_genes=1))
+    assert one.steps[0].startswith("No term") and one.steps[1].startswith("1 gene with annotations in the knowledge base is")

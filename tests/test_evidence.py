@@ -202,3 +202,14 @@ def test_term_named_finds_the_listed_term_and_its_rank(kb):
     second = ranked[1]
     assert b.term_named(second.name.upper()) == (2, second)
     assert b.term_named("a process nobody listed") is None and b.term_named("") is None and b.term_named(None) is None
+
+
+def test_too_few_annotated_genes_for_the_abstention_rule():
+    from gener1_tool.enrichment.evidence import COHERENCE_MIN_TESTED
+
+    def bundle(n_annotated):
+        return EvidenceBundle("s", n_genes=5, n_known=5, n_annotated=n_annotated, libraries=["GO_BP"])
+
+    assert COHERENCE_MIN_TESTED == 3  # the measured step: 17-25% of real GO pairs fail the rule, 6-10% of triples
+    assert bundle(2).too_few_to_test() and bundle(0).too_few_to_test()
+    assert not bundle(3).too_few_to_test()

@@ -25,7 +25,7 @@ from ..model import load as model_load
 from ..reasoning import answer as answer_format
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
-from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, TOO_FEW_GENES_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
 from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
 
 
@@ -244,10 +244,12 @@ def _base_record(index: int, gs: GeneSet, evidence, enrichment, mode: str) -> di
 def _abstain(rec: dict, evidence) -> None:
     """Answer by the abstention rule: the evidence shows no coherent function, so the model is not asked."""
     best = evidence.strongest()
-    text = answer_format.unrelated_answer(best.name if best else None, best.fdr if best else None, COHERENCE_FDR)
+    weak = evidence.too_few_to_test()
+    text = answer_format.unrelated_answer(best.name if best else None, best.fdr if best else None, COHERENCE_FDR,
+                                          weak_test_genes=evidence.n_annotated if weak else None)
     parsed = answer_format.parse(text)
     rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name, confidence=parsed.confidence, status=STATUS_OK,
-               attempts=0, flags=[*rec["flags"], ABSTAINED_FLAG])
+               attempts=0, flags=[*rec["flags"], ABSTAINED_FLAG, *([TOO_FEW_GENES_FLAG] if weak else [])])
 
 
 def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:

@@ -12,6 +12,8 @@ from ..errors import Gener1Error
 STATUS_OK, STATUS_FORMAT_ERROR, STATUS_EMPTY = "ok", "format_error", "empty_set"
 NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reasoning (--name-only)
 ABSTAINED_FLAG = "abstained_no_coherent_enrichment"  # the row flag of an answer given by the abstention rule
+#: ... beside it when too few genes were tested for the rule to tell related from random (evidence.COHERENCE_MIN_TESTED)
+TOO_FEW_GENES_FLAG = "too_few_genes_to_test"
 
 
 def default_model() -> str:

@@ -56,6 +56,10 @@ LIBRARY_ORDERS = ("fixed", "significance")
 COHERENCE_FDR = 1e-3
 #: ... and it needs a genome-scale background: with a few hundred annotated genes no p-value reaches that FDR.
 COHERENCE_MIN_BACKGROUND = 5000
+#: ... and it is weak below this many tested genes: 17-25% of two-gene subsets of held-out GO sets fail it, against
+#: 6-10% at three genes (benchmarks/trust/abstention_small_sets.md). Such sets are still answered by the rule, but
+#: the answer says the test is weak and the row is flagged, so users can tell "unrelated" from "too few to tell".
+COHERENCE_MIN_TESTED = 3
 LIBRARY_LABELS = {"GO_BP": "GO biological process", "GO_MF": "GO molecular function", "GO_CC": "GO cellular component"}
 
 
@@ -116,6 +120,10 @@ class EvidenceBundle:
         """Whether the set has a coherent function by the abstention rule (``COHERENCE_FDR``)."""
         best = self.strongest()
         return best is not None and best.fdr <= max_fdr
+
+    def too_few_to_test(self) -> bool:
+        """Whether too few of the set's genes are annotated for the abstention rule to tell it from random genes."""
+        return self.n_annotated < COHERENCE_MIN_TESTED
 
     def term_named(self, name: str | None) -> tuple[int, EnrichedTerm] | None:
         """The listed term a name repeats (normalised names equal) and its 1-based rank in ``top_terms()``, or

@@ -197,14 +197,25 @@ def _clean_name(raw: str) -> str:
     return " ".join(name.split())
 
 
-def unrelated_answer(strongest_term: str | None, strongest_fdr: float | None, max_fdr: float) -> str:
-    """The abstention answer (Hu et al.): "System of unrelated proteins", confidence 0, and the evidence for it."""
+def unrelated_answer(strongest_term: str | None, strongest_fdr: float | None, max_fdr: float, *,
+                     weak_test_genes: int | None = None) -> str:
+    """The abstention answer (Hu et al.): "System of unrelated proteins", confidence 0, and the evidence for it.
+
+    ``weak_test_genes``: the number of genes tested when it is too few for the rule to tell related genes from random
+    ones; the answer then says so instead of claiming the genes share nothing."""
     if strongest_term is None:
         step = "No term of the knowledge base is enriched in these genes (FDR ≤ 0.05 with two or more genes)."
-    else:
+    elif weak_test_genes is None:
         step = (f"The strongest enriched term, {strongest_term}, has FDR {strongest_fdr:.1e}, above {max_fdr:g}: the "
                 "genes share no function more than random genes would.")
-    return render(UNRELATED, [step, "So the genes look like a system of unrelated proteins."], 0.0)
+    else:
+        step = f"The strongest enriched term, {strongest_term}, has FDR {strongest_fdr:.1e}, above {max_fdr:g}."
+    if weak_test_genes is None:
+        return render(UNRELATED, [step, "So the genes look like a system of unrelated proteins."], 0.0)
+    n = weak_test_genes
+    weak = (f"{n} gene{'s' if n != 1 else ''} with annotations in the knowledge base {'are' if n != 1 else 'is'} too "
+            "few for this test: related genes often fall short of it too.")
+    return render(UNRELATED, [step, weak, "So no shared function can be named; they may still share one."], 0.0)
 
 
 def is_unrelated(name: str | None) -> bool:
