@@ -310,6 +310,7 @@ def test_batches_split_where_padding_would_dominate():
 
 def test_the_record_says_which_enriched_term_the_name_repeats(fake_model, tiny_kb_path, tmp_path):
     from gener1_tool.enrichment.evidence import EvidenceBundle
+    from gener1_tool.genes.geneset import GeneSet
 
     sets = tmp_path / "sets.tsv"
     sets.write_text("id\tgenes\ntermed\tPEX19 PEX1 PEX2 PEX3 PEX5\ncomposed\tPEX14 PEX1 PEX2 PEX3 PEX5\n")
@@ -454,3 +455,27 @@ def test_a_set_without_coherent_enrichment_is_answered_unrelated_without_the_mod
                                     abstain=False))
     assert {r["id"]: r["name"] for r in read_tsv(asked.tsv)}["random"] != "System of unrelated proteins"
     assert fake_model.calls[0][0] == 3  # all three sets asked
+
+
+@pytest.mark.needs_data
+def test_the_top_term_beside_the_name_is_enrich_top1_with_the_rules_fdr(fake_model, default_kb, tmp_path):
+    """The top enrichment term a row prints is the one gener1 is evaluated against (enrich-top1: terms of 3-500 genes),
+    not a term of thousands of genes, and its FDR is the one the evidence and the abstention rule read."""
+    from gener1_tool.enrichment.baselines import enrich_top1
+    from gener1_tool.enrichment.evidence import EvidenceBundle
+    from gener1_tool.genes.geneset import GeneSet
+
+    genes = ("BCLAF1 BRD4 CASP8 CDC73 CREBBP DDX3X EWSR1 FUBP1 FUS GATA3 PRCC PRKDC PRPF40B RBM10 SF1 SF3B1 SPEN SRSF2 "
+             "TNF U2AF1 UPF1 ZRSR2").split()  # NeST system 19: of every size, "nucleoplasm" (21/4207) comes first
+    sets = tmp_path / "sets.gmt"
+    sets.write_text("nest19\tsplicing\t" + "\t".join(genes) + "\n")
+    out = annotate(AnnotateConfig([sets], tmp_path / "out", model="fake", kb=default_kb.path, report=False,
+                                  chooser=False))
+    record = next(json.loads(line) for line in open(out.jsonl))
+    row = read_tsv(out.tsv)[0]
+    baseline = enrich_top1([GeneSet(id="nest19", genes=genes)], default_kb.path, hold_out_gold=False)[0]
+    assert row["top_enriched_term"] == baseline.name == "spliceosomal complex"
+    assert all(3 <= t["Term_size"] <= 500 for t in record["enrichment_top10"])
+    strongest = EvidenceBundle.from_dict(record["evidence"]).strongest()
+    assert strongest.term_id == record["enrichment_top"]["term_id"]
+    assert float(row["top_enriched_fdr"]) == pytest.approx(strongest.fdr, rel=1e-2)

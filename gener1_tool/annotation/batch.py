@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..enrichment.candidates import CandidateBuilder
 from ..enrichment.evidence import COHERENCE_FDR, COHERENCE_MIN_BACKGROUND, EvidenceBuilder, gold_hold_out
+from ..enrichment.libraries import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE
 from ..enrichment.plots import dot_plot
 from ..enrichment.run import run_enrichment, safe_names
 from ..errors import Gener1Error
@@ -36,7 +37,10 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
     returns (answers generated, tokens generated). ``progress(done, total)`` follows each batch. ``fingerprints``
     (index → the run's fingerprint of that set) go into the records, for ``--resume``."""
     gene_sets = [gs for _, gs in todo]
-    enrichment = run_enrichment(gene_sets, kb, libraries=config.libraries, method=config.enrich_method, cutoff=config.fdr)
+    # The term-size window of the evidence, the candidates and the enrich-top1 baseline (3-500 genes), so the top term
+    # printed beside a name is the one gener1 is evaluated against, with the FDR the abstention rule reads.
+    enrichment = run_enrichment(gene_sets, kb, libraries=config.libraries, method=config.enrich_method, cutoff=config.fdr,
+                                min_size=DEFAULT_MIN_SIZE, max_size=DEFAULT_MAX_SIZE)
     plot_dir = Path(config.output_dir) / "plots"
     plot_dir.mkdir(exist_ok=True)
     # File stems from the global index keep duplicate ids apart and stay stable across resumed chunks.

@@ -56,7 +56,7 @@ def _card(rec: dict, root: Path) -> str:
                            row_classes=[f"claim-{c['status']}" for c in claims]))
     top = rec.get("enrichment_top")
     if top:
-        parts.append(f"<h3>Classical enrichment (ORA)</h3><p>Top term: <b>{esc(top['term'])}</b> ({esc(top['library'])}, "
+        parts.append(f"<h3>Classical enrichment (ORA, terms of 3–500 genes)</h3><p>Top term: <b>{esc(top['term'])}</b> ({esc(top['library'])}, "
                      f"FDR {top['fdr']:.3g}, overlap {esc(top['overlap'])})</p>")
     parts.append(_name_source(rec))
     if rec.get("plot"):
