@@ -364,6 +364,7 @@ class ReasoningFake:
 
     def __init__(self):
         self.loads, self.openings, self.prompts, self.gene_lists = 0, [], [], []
+        self.continue_with = lambda opening: "The gene PEX1 is listed.</think>"  # the text after each opening
 
     def load(self, spec, threads=None, merge_adapter=False):
         self.loads += 1
@@ -374,8 +375,7 @@ class ReasoningFake:
         self.gene_lists += list(gene_lists) if gene_lists is not None else [None] * len(prompts)
         self.openings += openings
         self.prompts += [p[-1]["content"] for p in prompts]
-        return [(o or "Process: a name of its own (0.9)\nReasoning:\n<think>") + "The gene PEX1 is listed.</think>"
-                for o in openings]
+        return [(o or "Process: a name of its own (0.9)\nReasoning:\n<think>") + self.continue_with(o) for o in openings]
 
 
 @pytest.fixture
@@ -489,3 +489,32 @@ def test_rows_and_report_show_the_sets_genes_in_the_named_term(chooser_model_dir
         assert len(overlap["genes"]) == chosen["overlap"] and set(overlap["genes"]) <= set(rec["genes"])
         assert f"Overlap with the named term {overlap['term_id']}" in html
         assert all(f"<b>{g}</b>" in html for g in overlap["genes"])
+
+
+def test_statistics_the_reasoning_cites_are_the_candidate_lists_own(chooser_model_dir, reasoning_fake, tiny_kb_path,
+                                                                    tmp_path):
+    """A model that copies the wrong overlap and FDR beside the chosen term, and cites figures for a term that is no
+    candidate: the row reads the chosen candidate's own figures, the made-up ones are gone, each change is kept."""
+    import re
+
+    from gener1_tool.enrichment.candidates import format_fdr
+
+    def wrong_figures(opening):
+        name = re.match(r"Process: (.*) \(", opening).group(1)
+        return (f"PEX1 is involved in {name} (99/999 genes, FDR 1e-99).</think>\n"
+                f"<think>PEX1 and PEX2 point to a made-up term (4 of 4 annotated genes, FDR 1e-50).</think>")
+
+    reasoning_fake.continue_with = wrong_figures
+    for rec in _run(tmp_path, chooser_model_dir, tiny_kb_path):
+        chosen = rec["candidates"][rec["choice"]["rank"] - 1]
+        figures = f"({chosen['overlap']}/{chosen['term_size']} genes, FDR {format_fdr(chosen['fdr'])})"
+        assert rec["answer"]["steps"] == [f"PEX1 is involved in {chosen['name']} {figures}.",
+                                          "PEX1 and PEX2 point to a made-up term."]
+        assert rec["answer"]["steps"][0] in rec["raw"] and "1e-50" not in rec["raw"] and "999" not in rec["raw"]
+        assert rec["name"] == chosen["name"] and "statistics_corrected" in rec["flags"]
+        assert rec["statistics_corrected"] == [
+            {"was": "(99/999 genes, FDR 1e-99)", "now": figures, "term": chosen["name"]},
+            {"was": "(4 of 4 annotated genes, FDR 1e-50)", "now": "", "term": None}]
+    reasoning_fake.continue_with = lambda opening: "PEX1 is involved in peroxisome.</think>"  # no figures: untouched
+    for rec in _run(tmp_path, chooser_model_dir, tiny_kb_path, name="plain"):
+        assert "statistics_corrected" not in rec["flags"] and "statistics_corrected" not in rec

@@ -14,7 +14,7 @@ from gener1_tool.enrichment.candidates import Candidate, CandidateBuilder, Candi
 from gener1_tool.errors import Gener1Error
 from gener1_tool.genes.geneset import GeneSet
 from gener1_tool.reasoning import answer
-from gener1_tool.reasoning.gene_steps import gene_level_steps
+from gener1_tool.reasoning.gene_steps import cite_statistics, gene_level_steps
 from gener1_tool.reasoning.prompts import CANDIDATE_PROMPT_GENES, build_prompt
 
 PEROX = ["PEX1", "PEX2", "PEX3", "PEX5"]
@@ -146,3 +146,22 @@ def test_the_symbol_trie_follows_prefix_symbols_and_separators(tiny_lm):
     assert -1 in state("<think>SCP2, ANXA2")
     assert state("<think>SCP2 and ANXA2 are") is None  # the list ended: the rest of the step is free
     assert state("</think>\n<think>LDLRAP1") is not None  # a new step opens a new list
+
+
+def test_cited_figures_are_the_candidates_own_and_steps_written_as_taught_are_left_alone():
+    clist = _list()
+    taught = answer.render("protein import into peroxisome matrix", gene_level_steps(clist, 0, related=2), 0.8)
+    assert cite_statistics(taught, clist) == (taught, [])  # "FDR < 1e-300" and "FDR 0.20" included
+    text = ("Process: peroxisome (4/30, FDR 2e-06) (0.80)\nReasoning:\n"
+            "<think>PEX3 is located in peroxisome (4/30 genes, FDR 2e-06).</think>\n"
+            "<think>PEX1 is involved in positive protein import into peroxisome matrix (3/3 genes, FDR 1e-09).</think>\n"
+            "<think>PEX1 and PEX5 point to protein import into peroxisome matrix (9 of 9 annotated genes, FDR 3e-04).</think>")
+    fixed, changes = cite_statistics(text, clist)
+    steps = answer.parse(fixed).steps
+    assert fixed.startswith("Process: peroxisome (4/30, FDR 2e-06) (0.80)")  # only reasoning steps are touched
+    assert steps[0] == "PEX3 is located in peroxisome (5/80 genes, FDR < 1e-300)."
+    # the tail of a longer, unlisted name is not that candidate: its figures are dropped, not replaced
+    assert steps[1] == "PEX1 is involved in positive protein import into peroxisome matrix."
+    assert steps[2] == "PEX1 and PEX5 point to protein import into peroxisome matrix (4 of 28 annotated genes, FDR 2e-06)."
+    assert [c["term"] for c in changes] == ["peroxisome", None, "protein import into peroxisome matrix"]
+    assert changes[1] == {"was": "(3/3 genes, FDR 1e-09)", "now": "", "term": None}

@@ -24,9 +24,10 @@ from ..knowledge.store import KnowledgeBase
 from ..model import generate as generation
 from ..model import load as model_load
 from ..reasoning import answer as answer_format
+from ..reasoning.gene_steps import cite_statistics
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
-from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, TOO_FEW_GENES_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATISTICS_FLAG, TOO_FEW_GENES_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
 from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
 
 
@@ -91,7 +92,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                                            hold_out_names=[names for _, names in own])
                      if candidates is not None else [None] * len(batch))
             named = naming.choose(lists) if naming is not None else [None] * len(batch)
-            records, tables, prompts, waiting, openings, gene_lists = [], [], [], [], [], []
+            records, tables, prompts, waiting, openings, gene_lists, prompt_lists = [], [], [], [], [], [], []
             for (index, gs), ev, enr, stem, clist, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
                                                                stems[b:b + config.batch_size], lists, named):
                 enr = _without_held_out(enr, ev)
@@ -116,6 +117,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 # gene-level reasoning on, ~4x shorter); the long grounded prompt is for sets the LM names itself.
                 prompt_mode = CANDIDATES_MODE if pick is not None else config.mode
                 prompts.append(build_prompt(gs, ev, prompt_mode, candidates=clist))
+                prompt_lists.append(clist if prompt_mode == CANDIDATES_MODE else None)
                 openings.append(opening(pick) if pick is not None else "")
                 # Gene-level steps (what the compact prompt's reasoning was trained on) open with genes of the set.
                 gene_lists.append(gs.genes if config.constrain_gene_lists and prompt_mode == CANDIDATES_MODE else None)
@@ -156,6 +158,8 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 n_generated += len(retry_texts)
                 for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)
+            for rec, prompt_list in zip(waiting, prompt_lists):
+                _cite_statistics(rec, prompt_list)
             for rec, (_, gs), ev, enr in zip(records, batch, evidence, tables):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
@@ -254,6 +258,17 @@ def _abstain(rec: dict, evidence) -> None:
     parsed = answer_format.parse(text)
     rec.update(raw=text, answer=parsed.to_dict(), name=parsed.name, confidence=parsed.confidence, status=STATUS_OK,
                attempts=0, flags=[*rec["flags"], ABSTAINED_FLAG, *([TOO_FEW_GENES_FLAG] if weak else [])])
+
+
+def _cite_statistics(rec: dict, clist) -> None:
+    """Overlaps and FDRs the reasoning cites after a candidate's name, written from the candidate list the prompt
+    showed (``reasoning.gene_steps.cite_statistics``); each change kept in ``statistics_corrected`` and flagged."""
+    if clist is None or not rec.get("raw"):
+        return
+    text, changes = cite_statistics(rec["raw"], clist)
+    if changes:
+        rec.update(raw=text, answer=answer_format.parse(text).to_dict(), statistics_corrected=changes,
+                   flags=[*rec["flags"], STATISTICS_FLAG])
 
 
 def _settle(rec: dict, text: str, *, attempt: int, config: AnnotateConfig, forced: bool = False) -> None:

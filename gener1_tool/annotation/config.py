@@ -14,6 +14,8 @@ NAME_ONLY_FLAG = "name_only"  # the row flag of an answer written without reason
 ABSTAINED_FLAG = "abstained_no_coherent_enrichment"  # the row flag of an answer given by the abstention rule
 #: ... beside it when too few genes were tested for the rule to tell related from random (evidence.COHERENCE_MIN_TESTED)
 TOO_FEW_GENES_FLAG = "too_few_genes_to_test"
+#: the row flag of reasoning whose cited overlaps/FDRs were rewritten from the candidate list (what the model copied wrong)
+STATISTICS_FLAG = "statistics_corrected"
 
 
 def default_model() -> str:

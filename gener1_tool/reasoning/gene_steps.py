@@ -7,6 +7,8 @@ name, from the compact ``candidates`` prompt (which lists each candidate's overl
 
 from __future__ import annotations
 
+import re
+
 from ..enrichment.candidates import CandidateList, format_fdr
 
 #: How a gene's link to a term of each kind is said: verbs the claim check reads as a claim about the gene.
@@ -37,3 +39,62 @@ def gene_level_steps(clist: CandidateList, chosen: int, *, gene_claims: int = 2,
     steps.append(f"{join_genes(genes[:3])} point to {c.name} ({c.overlap} of {clist.n_annotated} annotated genes, "
                  f"FDR {format_fdr(c.fdr)}).")
     return steps
+
+
+# The statistics a step may cite after a term's name, in the two forms the steps above write.
+_TERM_STATS = re.compile(r"\s*\((?P<k>\d+)\s*/\s*(?P<size>\d+)(?: genes)?,\s*FDR\s*[^)]*\)", re.IGNORECASE)
+_SET_STATS = re.compile(r"\s*\((?P<k>\d+) of (?P<n>\d+)(?: annotated)? genes?,\s*FDR\s*[^)]*\)", re.IGNORECASE)
+#: What comes right before a term's name in a step ("... is involved in NAME", "... point to NAME"): a name matched
+#: after anything else is the tail of a longer name ("regulation of X" inside "positive regulation of X").
+_LINKED = re.compile(r"(?:^|\b(?:in|to|for)\s+|:\s*)$")
+_FDR = re.compile(r"FDR\s*(.*?)\s*\)$", re.IGNORECASE)
+_THINK_SEGMENT = re.compile(r"(<think>)(.*?)(</think>)", re.IGNORECASE | re.DOTALL)
+
+
+def cite_statistics(text: str, clist: CandidateList) -> tuple[str, list[dict]]:
+    """``text`` with every overlap/FDR a reasoning step cites after a candidate's name replaced by that candidate's
+    own figures, and figures after anything else removed; with the list of changes (``was`` / ``now``).
+
+    Why: the model learned to copy these figures from the compact prompt and often copies the wrong line (the chosen
+    term's FDR beside another term, a made-up overlap); the figures are the enrichment's, so gener1 writes them from
+    the candidate list, as a citation, and records each change. Only ``<think>`` steps are touched."""
+    by_name = sorted(clist.candidates, key=lambda c: -len(c.name))
+    changes: list[dict] = []
+
+    def fix_segment(m: re.Match) -> str:
+        body = m.group(2)
+        out, at = [], 0
+        for stats in sorted([*_TERM_STATS.finditer(body), *_SET_STATS.finditer(body)], key=lambda s: s.start()):
+            if stats.start() < at:
+                continue
+            before = body[at:stats.start()]
+            said = body[:stats.start()].rstrip()
+            term = _named_before(said, by_name, exact=True) or _named_before(said.lower(), by_name, exact=False)
+            said_fdr = _FDR.search(stats.group(0))
+            if term is None:
+                new = ""
+            elif stats.re is _SET_STATS:
+                true = (str(term.overlap), str(clist.n_annotated), format_fdr(term.fdr))
+                same = (stats.group("k"), stats.group("n"), said_fdr and said_fdr.group(1)) == true
+                new = stats.group(0) if same else f" ({true[0]} of {true[1]} annotated genes, FDR {true[2]})"
+            else:
+                true = (str(term.overlap), str(term.term_size), format_fdr(term.fdr))
+                same = (stats.group("k"), stats.group("size"), said_fdr and said_fdr.group(1)) == true
+                new = stats.group(0) if same else f" ({true[0]}/{true[1]} genes, FDR {true[2]})"
+            if new != stats.group(0):
+                changes.append({"was": stats.group(0).strip(), "now": new.strip(), "term": term.name if term else None})
+            out += [before, new]
+            at = stats.end()
+        return m.group(1) + "".join(out) + body[at:] + m.group(3)
+
+    return _THINK_SEGMENT.sub(fix_segment, text), changes
+
+
+def _named_before(said: str, by_name: list, *, exact: bool):
+    """The candidate whose name ``said`` ends with, right after a linking word (longest names first); names of
+    exactly that case first, so "Peroxisome" (KEGG) and "peroxisome" (GO:CC) stay apart."""
+    for c in by_name:
+        name = c.name if exact else c.name.lower()
+        if name and said.endswith(name) and _LINKED.search(said[: len(said) - len(name)]):
+            return c
+    return None
