@@ -27,7 +27,8 @@ from ..reasoning import answer as answer_format
 from ..reasoning.gene_steps import cite_statistics
 from ..reasoning.prompts import CANDIDATES_MODE, build_prompt
 from .claims import ClaimChecker, count
-from .config import ABSTAINED_FLAG, NAME_ONLY_FLAG, STATISTICS_FLAG, TOO_FEW_GENES_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK, AnnotateConfig
+from .config import (ABSTAINED_FLAG, NAME_ONLY_FLAG, STATISTICS_FLAG, STATUS_EMPTY, STATUS_FORMAT_ERROR, STATUS_OK,
+                     TOO_FEW_GENES_FLAG, AnnotateConfig)
 from .naming import CHOOSER_FLAG, ChooserNaming, name_only_answer, opening
 
 

@@ -56,8 +56,8 @@ def _card(rec: dict, root: Path) -> str:
                            row_classes=[f"claim-{c['status']}" for c in claims]))
     top = rec.get("enrichment_top")
     if top:
-        parts.append(f"<h3>Classical enrichment (ORA, terms of 3–500 genes)</h3><p>Top term: <b>{esc(top['term'])}</b> ({esc(top['library'])}, "
-                     f"FDR {top['fdr']:.3g}, overlap {esc(top['overlap'])})</p>")
+        parts.append(f"<h3>Classical enrichment (ORA, terms of 3–500 genes)</h3><p>Top term: <b>{esc(top['term'])}</b> "
+                     f"({esc(top['library'])}, FDR {top['fdr']:.3g}, overlap {esc(top['overlap'])})</p>")
     parts.append(_name_source(rec))
     if rec.get("plot"):
         parts.append(_png(root / rec["plot"]))

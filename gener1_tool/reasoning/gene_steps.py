@@ -42,12 +42,11 @@ def gene_level_steps(clist: CandidateList, chosen: int, *, gene_claims: int = 2,
 
 
 # The statistics a step may cite after a term's name, in the two forms the steps above write.
-_TERM_STATS = re.compile(r"\s*\((?P<k>\d+)\s*/\s*(?P<size>\d+)(?: genes)?,\s*FDR\s*[^)]*\)", re.IGNORECASE)
-_SET_STATS = re.compile(r"\s*\((?P<k>\d+) of (?P<n>\d+)(?: annotated)? genes?,\s*FDR\s*[^)]*\)", re.IGNORECASE)
+_TERM_STATS = re.compile(r"\s*\((?P<k>\d+)\s*/\s*(?P<n>\d+)(?: genes)?,\s*FDR\s*(?P<fdr>[^)]*?)\s*\)", re.IGNORECASE)
+_SET_STATS = re.compile(r"\s*\((?P<k>\d+) of (?P<n>\d+)(?: annotated)? genes?,\s*FDR\s*(?P<fdr>[^)]*?)\s*\)", re.IGNORECASE)
 #: What comes right before a term's name in a step ("... is involved in NAME", "... point to NAME"): a name matched
 #: after anything else is the tail of a longer name ("regulation of X" inside "positive regulation of X").
 _LINKED = re.compile(r"(?:^|\b(?:in|to|for)\s+|:\s*)$")
-_FDR = re.compile(r"FDR\s*(.*?)\s*\)$", re.IGNORECASE)
 _THINK_SEGMENT = re.compile(r"(<think>)(.*?)(</think>)", re.IGNORECASE | re.DOTALL)
 
 
@@ -70,17 +69,13 @@ def cite_statistics(text: str, clist: CandidateList) -> tuple[str, list[dict]]:
             before = body[at:stats.start()]
             said = body[:stats.start()].rstrip()
             term = _named_before(said, by_name, exact=True) or _named_before(said.lower(), by_name, exact=False)
-            said_fdr = _FDR.search(stats.group(0))
             if term is None:
                 new = ""
-            elif stats.re is _SET_STATS:
-                true = (str(term.overlap), str(clist.n_annotated), format_fdr(term.fdr))
-                same = (stats.group("k"), stats.group("n"), said_fdr and said_fdr.group(1)) == true
-                new = stats.group(0) if same else f" ({true[0]} of {true[1]} annotated genes, FDR {true[2]})"
-            else:
-                true = (str(term.overlap), str(term.term_size), format_fdr(term.fdr))
-                same = (stats.group("k"), stats.group("size"), said_fdr and said_fdr.group(1)) == true
-                new = stats.group(0) if same else f" ({true[0]}/{true[1]} genes, FDR {true[2]})"
+            else:  # the same form, with the named candidate's own figures (left as written where they are right)
+                of_set = stats.re is _SET_STATS
+                true = (str(term.overlap), str(clist.n_annotated if of_set else term.term_size), format_fdr(term.fdr))
+                form = " ({} of {} annotated genes, FDR {})" if of_set else " ({}/{} genes, FDR {})"
+                new = stats.group(0) if stats.group("k", "n", "fdr") == true else form.format(*true)
             if new != stats.group(0):
                 changes.append({"was": stats.group(0).strip(), "now": new.strip(), "term": term.name if term else None})
             out += [before, new]
