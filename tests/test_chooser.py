@@ -518,3 +518,19 @@ def test_statistics_the_reasoning_cites_are_the_candidate_lists_own(chooser_mode
     reasoning_fake.continue_with = lambda opening: "PEX1 is involved in peroxisome.</think>"  # no figures: untouched
     for rec in _run(tmp_path, chooser_model_dir, tiny_kb_path, name="plain"):
         assert "statistics_corrected" not in rec["flags"] and "statistics_corrected" not in rec
+
+
+def test_figures_cited_on_the_grounded_prompt_are_the_evidences_own(chooser_model_dir, reasoning_fake, tiny_kb_path,
+                                                                   tmp_path):
+    """--no-chooser on the grounded prompt: figures cited beside an enriched term of the evidence are that term's."""
+    from gener1_tool.enrichment.candidates import format_fdr
+    from gener1_tool.enrichment.evidence import EvidenceBundle
+
+    recs = _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="peek")  # the evidence it will list
+    term = EvidenceBundle.from_dict(recs[0]["evidence"]).top_terms()[0]  # a term the grounded prompt lists
+    reasoning_fake.continue_with = lambda opening: f"PEX1 is located in {term.name} (1/1 genes, FDR 0.9).</think>"
+    for rec in _run(tmp_path, chooser_model_dir, tiny_kb_path, chooser=False, name="grounded"):
+        listed = {t.name: t for t in EvidenceBundle.from_dict(rec["evidence"]).top_terms()}[term.name]
+        figures = f"({listed.overlap}/{listed.term_size} genes, FDR {format_fdr(listed.fdr)})"
+        assert rec["answer"]["steps"] == [f"PEX1 is located in {term.name} {figures}."]
+        assert rec["statistics_corrected"][0]["was"] == "(1/1 genes, FDR 0.9)" and "statistics_corrected" in rec["flags"]

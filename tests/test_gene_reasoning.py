@@ -151,12 +151,12 @@ def test_the_symbol_trie_follows_prefix_symbols_and_separators(tiny_lm):
 def test_cited_figures_are_the_candidates_own_and_steps_written_as_taught_are_left_alone():
     clist = _list()
     taught = answer.render("protein import into peroxisome matrix", gene_level_steps(clist, 0, related=2), 0.8)
-    assert cite_statistics(taught, clist) == (taught, [])  # "FDR < 1e-300" and "FDR 0.20" included
+    assert cite_statistics(taught, clist.candidates, clist.n_annotated) == (taught, [])  # "FDR < 1e-300" and "FDR 0.20" included
     text = ("Process: peroxisome (4/30, FDR 2e-06) (0.80)\nReasoning:\n"
             "<think>PEX3 is located in peroxisome (4/30 genes, FDR 2e-06).</think>\n"
             "<think>PEX1 is involved in positive protein import into peroxisome matrix (3/3 genes, FDR 1e-09).</think>\n"
             "<think>PEX1 and PEX5 point to protein import into peroxisome matrix (9 of 9 annotated genes, FDR 3e-04).</think>")
-    fixed, changes = cite_statistics(text, clist)
+    fixed, changes = cite_statistics(text, clist.candidates, clist.n_annotated)
     steps = answer.parse(fixed).steps
     assert fixed.startswith("Process: peroxisome (4/30, FDR 2e-06) (0.80)")  # only reasoning steps are touched
     assert steps[0] == "PEX3 is located in peroxisome (5/80 genes, FDR < 1e-300)."
@@ -165,3 +165,6 @@ def test_cited_figures_are_the_candidates_own_and_steps_written_as_taught_are_le
     assert steps[2] == "PEX1 and PEX5 point to protein import into peroxisome matrix (4 of 28 annotated genes, FDR 2e-06)."
     assert [c["term"] for c in changes] == ["peroxisome", None, "protein import into peroxisome matrix"]
     assert changes[1] == {"was": "(3/3 genes, FDR 1e-09)", "now": "", "term": None}
+    # the evidence prompt writes FDRs as 2.0e-06: right figures in another notation are left as written
+    same = "Process: x (0.5)\nReasoning:\n<think>PEX1 is involved in protein import into peroxisome matrix (4/30, FDR 2.0e-06).</think>"
+    assert cite_statistics(same, clist.candidates, clist.n_annotated) == (same, [])

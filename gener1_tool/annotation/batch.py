@@ -118,7 +118,9 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 # gene-level reasoning on, ~4x shorter); the long grounded prompt is for sets the LM names itself.
                 prompt_mode = CANDIDATES_MODE if pick is not None else config.mode
                 prompts.append(build_prompt(gs, ev, prompt_mode, candidates=clist))
-                prompt_lists.append(clist if prompt_mode == CANDIDATES_MODE else None)
+                # What the prompt listed with figures (the candidates, or the evidence's enriched terms).
+                prompt_lists.append((clist.candidates, clist.n_annotated) if prompt_mode == CANDIDATES_MODE else
+                                    (ev.top_terms(), ev.n_annotated) if prompt_mode == "grounded" else None)
                 openings.append(opening(pick) if pick is not None else "")
                 # Gene-level steps (what the compact prompt's reasoning was trained on) open with genes of the set.
                 gene_lists.append(gs.genes if config.constrain_gene_lists and prompt_mode == CANDIDATES_MODE else None)
@@ -159,8 +161,8 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 n_generated += len(retry_texts)
                 for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)
-            for rec, prompt_list in zip(waiting, prompt_lists):
-                _cite_statistics(rec, prompt_list)
+            for rec, listed in zip(waiting, prompt_lists):
+                _cite_statistics(rec, listed)
             for rec, (_, gs), ev, enr in zip(records, batch, evidence, tables):
                 if rec["status"] != STATUS_EMPTY:
                     claims = checker.check(rec["answer"]["steps"], gs.genes)
@@ -261,12 +263,13 @@ def _abstain(rec: dict, evidence) -> None:
                attempts=0, flags=[*rec["flags"], ABSTAINED_FLAG, *([TOO_FEW_GENES_FLAG] if weak else [])])
 
 
-def _cite_statistics(rec: dict, clist) -> None:
-    """Overlaps and FDRs the reasoning cites after a candidate's name, written from the candidate list the prompt
-    showed (``reasoning.gene_steps.cite_statistics``); each change kept in ``statistics_corrected`` and flagged."""
-    if clist is None or not rec.get("raw"):
+def _cite_statistics(rec: dict, listed) -> None:
+    """Overlaps and FDRs the reasoning cites after a listed term's name, written from what the prompt listed
+    (``reasoning.gene_steps.cite_statistics``; ``listed``: (terms, annotated genes) or None for a prompt without
+    figures); each change kept in ``statistics_corrected`` and flagged."""
+    if listed is None or not rec.get("raw"):
         return
-    text, changes = cite_statistics(rec["raw"], clist)
+    text, changes = cite_statistics(rec["raw"], *listed)
     if changes:
         rec.update(raw=text, answer=answer_format.parse(text).to_dict(), statistics_corrected=changes,
                    flags=[*rec["flags"], STATISTICS_FLAG])

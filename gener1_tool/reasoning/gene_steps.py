@@ -8,6 +8,7 @@ name, from the compact ``candidates`` prompt (which lists each candidate's overl
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from ..enrichment.candidates import CandidateList, format_fdr
 
@@ -50,14 +51,17 @@ _LINKED = re.compile(r"(?:^|\b(?:in|to|for)\s+|:\s*)$")
 _THINK_SEGMENT = re.compile(r"(<think>)(.*?)(</think>)", re.IGNORECASE | re.DOTALL)
 
 
-def cite_statistics(text: str, clist: CandidateList) -> tuple[str, list[dict]]:
-    """``text`` with every overlap/FDR a reasoning step cites after a candidate's name replaced by that candidate's
-    own figures, and figures after anything else removed; with the list of changes (``was`` / ``now``).
+def cite_statistics(text: str, terms: Sequence, n_annotated: int) -> tuple[str, list[dict]]:
+    """``text`` with every overlap/FDR a reasoning step cites after a listed term's name replaced by that term's own
+    figures, and figures after anything else removed; with the list of changes (``was`` / ``now`` / ``term``).
 
-    Why: the model learned to copy these figures from the compact prompt and often copies the wrong line (the chosen
-    term's FDR beside another term, a made-up overlap); the figures are the enrichment's, so gener1 writes them from
-    the candidate list, as a citation, and records each change. Only ``<think>`` steps are touched."""
-    by_name = sorted(clist.candidates, key=lambda c: -len(c.name))
+    ``terms``: what the prompt listed, each with ``name``, ``overlap``, ``term_size`` and ``fdr`` (a candidate list's
+    candidates, or an evidence bundle's enriched terms); ``n_annotated``: the set's annotated genes, as the prompt said.
+    Why: the model learned to copy these figures from the prompt and often copies the wrong line (the chosen term's
+    FDR beside another term, a made-up overlap); the figures are the enrichment's, so gener1 writes them from the
+    list, as a citation, and records each change. Only ``<think>`` steps are touched; figures that are right (to the
+    FDR's one significant digit) are left as written."""
+    by_name = sorted(terms, key=lambda t: -len(t.name))
     changes: list[dict] = []
 
     def fix_segment(m: re.Match) -> str:
@@ -71,11 +75,12 @@ def cite_statistics(text: str, clist: CandidateList) -> tuple[str, list[dict]]:
             term = _named_before(said, by_name, exact=True) or _named_before(said.lower(), by_name, exact=False)
             if term is None:
                 new = ""
-            else:  # the same form, with the named candidate's own figures (left as written where they are right)
+            else:  # the same form, with the named term's own figures
                 of_set = stats.re is _SET_STATS
-                true = (str(term.overlap), str(clist.n_annotated if of_set else term.term_size), format_fdr(term.fdr))
+                true = (str(term.overlap), str(n_annotated if of_set else term.term_size), format_fdr(term.fdr))
                 form = " ({} of {} annotated genes, FDR {})" if of_set else " ({}/{} genes, FDR {})"
-                new = stats.group(0) if stats.group("k", "n", "fdr") == true else form.format(*true)
+                written = (stats.group("k"), stats.group("n"), _as_fdr(stats.group("fdr")))
+                new = stats.group(0) if written == true else form.format(*true)
             if new != stats.group(0):
                 changes.append({"was": stats.group(0).strip(), "now": new.strip(), "term": term.name if term else None})
             out += [before, new]
@@ -83,6 +88,17 @@ def cite_statistics(text: str, clist: CandidateList) -> tuple[str, list[dict]]:
         return m.group(1) + "".join(out) + body[at:] + m.group(3)
 
     return _THINK_SEGMENT.sub(fix_segment, text), changes
+
+
+def _as_fdr(written: str) -> str | None:
+    """An FDR as written ("2.0e-06", "2e-06", "0.20", "< 1e-300") in ``format_fdr``'s form, or None if it is none."""
+    written = written.strip()
+    if written.startswith("<"):
+        return written if written == format_fdr(0.0) else None
+    try:
+        return format_fdr(float(written))
+    except ValueError:
+        return None
 
 
 def _named_before(said: str, by_name: list, *, exact: bool):
