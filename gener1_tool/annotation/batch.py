@@ -93,7 +93,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                                            hold_out_names=[names for _, names in own])
                      if candidates is not None else [None] * len(batch))
             named = naming.choose(lists) if naming is not None else [None] * len(batch)
-            records, tables, prompts, waiting, openings, gene_lists, prompt_lists = [], [], [], [], [], [], []
+            records, tables, prompts, waiting, openings, gene_lists, listed_terms = [], [], [], [], [], [], []
             for (index, gs), ev, enr, stem, clist, pick in zip(batch, evidence, enrichment[b:b + config.batch_size],
                                                                stems[b:b + config.batch_size], lists, named):
                 enr = _without_held_out(enr, ev)
@@ -119,7 +119,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 prompt_mode = CANDIDATES_MODE if pick is not None else config.mode
                 prompts.append(build_prompt(gs, ev, prompt_mode, candidates=clist))
                 # What the prompt listed with figures (the candidates, or the evidence's enriched terms).
-                prompt_lists.append((clist.candidates, clist.n_annotated) if prompt_mode == CANDIDATES_MODE else
+                listed_terms.append((clist.candidates, clist.n_annotated) if prompt_mode == CANDIDATES_MODE else
                                     (ev.top_terms(), ev.n_annotated) if prompt_mode == "grounded" else None)
                 openings.append(opening(pick) if pick is not None else "")
                 # Gene-level steps (what the compact prompt's reasoning was trained on) open with genes of the set.
@@ -161,7 +161,7 @@ def annotate_sets(config: AnnotateConfig, kb: KnowledgeBase, todo: list[tuple[in
                 n_generated += len(retry_texts)
                 for (rec, _, _, _), text in zip(again, retry_texts):
                     _settle(rec, text, attempt=attempt, config=config, forced=forced)
-            for rec, listed in zip(waiting, prompt_lists):
+            for rec, listed in zip(waiting, listed_terms):
                 _cite_statistics(rec, listed)
             for rec, (_, gs), ev, enr in zip(records, batch, evidence, tables):
                 if rec["status"] != STATUS_EMPTY:
