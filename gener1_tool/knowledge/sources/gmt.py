@@ -20,9 +20,10 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def word_casing(names: Iterable[str], symbols: Iterable[str] = ()) -> dict[str, str]:
     """Lower-case word -> its usual written form, where that form has capitals ("dna" -> "DNA", "mrna" -> "mRNA",
-    "ii" -> "II") or mixes letters and digits ("p53", which a name's capitalised first word loses): the form of at least 90% of the word's uses in ``names`` (e.g. GO and HPO term names; a name's
-    first word counts only when it is not merely capitalised), then gene ``symbols`` for words the names never use
-    ("tp53" -> "TP53"). Single letters are left alone: "a" and "s" are too often words."""
+    "ii" -> "II") or mixes letters and digits ("p53", which a name's capitalised first word loses): the form of at
+    least 90% of the word's uses in ``names`` (e.g. GO and HPO term names; a name's first word counts only when it is
+    not merely capitalised), then gene ``symbols`` for words the names never use ("tp53" -> "TP53"). Single letters
+    are left alone: "a" and "s" are too often words."""
     seen: dict[str, Counter] = defaultdict(Counter)
     for name in names:
         for i, match in enumerate(_WORD.finditer(name)):
